@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/userdesk/userdesk/internal/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+func newTestServer(t *testing.T, db *bun.DB) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewServer(newServer(db, slog.New(slog.NewTextHandler(io.Discard, nil))).routes())
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func post(t *testing.T, url, body string) (int, string, map[string]any) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	raw, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("response is not JSON: %q", raw)
+	}
+	return resp.StatusCode, resp.Header.Get("Content-Type"), out
+}
+
+func TestFeesQuote(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		ts := newTestServer(t, db)
+		url := ts.URL + "/v1/fees/quote"
+
+		t.Run("documents example", func(t *testing.T) {
+			status, ctype, q := post(t, url, `{"price": "100", "currency": "EUR", "override": {"use_standard": false,
+				"asker_percent": "20", "asker_fixed": "50", "offeror_percent": "5", "offeror_fixed": "10"}}`)
+			if status != http.StatusOK || ctype != "application/json" {
+				t.Fatalf("status %d %s: %v", status, ctype, q)
+			}
+			for key, want := range map[string]any{
+				"customer_total": "170.00", "vendor_payout": "85.00", "platform_total": "85.00",
+				"asker_fee": "70.00", "offeror_fee": "15.00", "currency": "EUR", "fees": "customized",
+			} {
+				if q[key] != want {
+					t.Errorf("%s = %#v, want %#v", key, q[key], want)
+				}
+			}
+		})
+
+		t.Run("standard schedule from settings", func(t *testing.T) {
+			// The seeded standard is 0 % for askers and 10 % for offerors.
+			status, _, q := post(t, url, `{"price": "100", "currency": "EUR"}`)
+			if status != http.StatusOK || q["customer_total"] != "100.00" || q["vendor_payout"] != "90.00" || q["fees"] != "standard" {
+				t.Fatalf("status %d: %v", status, q)
+			}
+		})
+
+		t.Run("null is standard and zero is no fee", func(t *testing.T) {
+			if _, err := db.ExecContext(context.Background(), "UPDATE userdesk_platform_settings SET asker_percent = '20'"); err != nil {
+				t.Fatal(err)
+			}
+			// asker_percent null → standard 20 %; offeror_percent "0" → no vendor fee.
+			status, _, q := post(t, url, `{"price": "100", "currency": "EUR", "override": {"asker_percent": null, "offeror_percent": "0"}}`)
+			if status != http.StatusOK || q["customer_total"] != "120.00" || q["vendor_payout"] != "100.00" || q["fees"] != "customized" {
+				t.Fatalf("status %d: %v", status, q)
+			}
+		})
+
+		for _, tc := range []struct {
+			name, body string
+			status     int
+			field      string
+		}{
+			{"malformed JSON", `{"price": "100",`, 400, ""},
+			{"price as a number", `{"price": 100, "currency": "EUR"}`, 400, "price"},
+			{"missing price", `{"currency": "EUR"}`, 400, "price"},
+			{"negative price", `{"price": "-1", "currency": "EUR"}`, 400, "price"},
+			{"unknown currency", `{"price": "1", "currency": "XXY"}`, 400, "currency"},
+			{"percent above 100", `{"price": "1", "currency": "EUR", "override": {"asker_percent": "101"}}`, 400, "asker_percent"},
+			{"negative fixed", `{"price": "1", "currency": "EUR", "override": {"offeror_fixed": "-2"}}`, 400, "offeror_fixed"},
+			{"not a number", `{"price": "1", "currency": "EUR", "override": {"asker_fixed": "abc"}}`, 400, "asker_fixed"},
+			{"unknown field", `{"price": "1", "currency": "EUR", "tip": "5"}`, 400, "tip"},
+			{"payout below zero", `{"price": "5", "currency": "EUR", "override": {"offeror_fixed": "10"}}`, 400, "offeror_fee"},
+			{"fixed fee in another currency", `{"price": "5", "currency": "USD", "override": {"asker_fixed": "1"}}`, 400, "asker_fixed"},
+			{"oversized body", `{"price": "1", "currency": "EUR", "x": "` + strings.Repeat("a", maxBodyBytes) + `"}`, 413, ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				status, ctype, p := post(t, url, tc.body)
+				if status != tc.status || ctype != "application/problem+json" {
+					t.Fatalf("status %d %s, want %d problem+json: %v", status, ctype, tc.status, p)
+				}
+				if tc.field == "" {
+					return
+				}
+				errs, _ := p["errors"].([]any)
+				for _, e := range errs {
+					if e.(map[string]any)["name"] == tc.field {
+						return
+					}
+				}
+				t.Fatalf("problem does not name %q: %v", tc.field, p)
+			})
+		}
+	})
+}
+
+// TestRunServesAndShutsDown starts the real server on an embedded SQLite
+// file, the way `go run ./examples/server` does, calls it, and stops it.
+func TestRunServesAndShutsDown(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	dbPath := filepath.Join(t.TempDir(), "userdesk.db")
+	env := map[string]string{"USERDESK_DB": dbPath}
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	var out bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, &syncWriter{w: &out}, ready)
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("server ended before it was ready: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("server not ready")
+	}
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %d", resp.StatusCode)
+	}
+	status, _, q := post(t, "http://"+addr+"/v1/fees/quote", `{"price":"100","currency":"EUR","override":{"asker_percent":"20","asker_fixed":"50","offeror_percent":"5","offeror_fixed":"10"}}`)
+	if status != 200 || q["customer_total"] != "170.00" {
+		t.Fatalf("quote: %d %v", status, q)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not shut down")
+	}
+}
+
+func TestParseConfig(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"USERDESK_ADDR": "0.0.0.0:9000", "USERDESK_DB": "postgres://x/y"}
+	getenv := func(k string) string { return env[k] }
+	c, err := parseConfig(nil, getenv, io.Discard)
+	if err != nil || c.addr != "0.0.0.0:9000" || c.db != "postgres://x/y" {
+		t.Fatalf("from env: %+v %v", c, err)
+	}
+	c, err = parseConfig([]string{"-addr", ":1", "-db", "a.db"}, getenv, io.Discard)
+	if err != nil || c.addr != ":1" || c.db != "a.db" {
+		t.Fatalf("flags win: %+v %v", c, err)
+	}
+	c, err = parseConfig(nil, func(string) string { return "" }, io.Discard)
+	if err != nil || c.addr != "127.0.0.1:8080" || c.db != "userdesk.db" {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	if _, err := parseConfig([]string{"-nope"}, getenv, io.Discard); err == nil {
+		t.Fatal("unknown flag accepted")
+	}
+}
+
+// syncWriter serialises writes from the server's goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}

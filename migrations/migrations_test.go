@@ -1,0 +1,109 @@
+package migrations_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/uptrace/bun"
+
+	"github.com/userdesk/userdesk/internal/dbtest"
+	"github.com/userdesk/userdesk/migrations"
+	"github.com/userdesk/userdesk/sqldb"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// tables lists the tables of the database's current schema.
+func tables(t *testing.T, db *bun.DB) []string {
+	t.Helper()
+	d, err := sqldb.DialectOf(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+	if d == sqldb.Postgres {
+		q = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+	}
+	var names []string
+	if err := db.NewRaw(q).Scan(context.Background(), &names); err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+func TestUpAndDown(t *testing.T) {
+	t.Parallel()
+	dbtest.EachEmpty(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		if got := tables(t, db); len(got) != 0 {
+			t.Fatalf("empty database has tables %v", got)
+		}
+		if err := migrations.Up(ctx, db); err != nil {
+			t.Fatalf("up: %v", err)
+		}
+		if err := migrations.Up(ctx, db); err != nil {
+			t.Fatalf("second up (nothing to do): %v", err)
+		}
+		up := tables(t, db)
+		for _, name := range up {
+			if !strings.HasPrefix(name, migrations.TablePrefix) {
+				t.Errorf("table %q lacks the %q prefix", name, migrations.TablePrefix)
+			}
+		}
+		if !contains(up, "userdesk_platform_settings") || !contains(up, migrations.MigrationsTable) {
+			t.Fatalf("after up: tables %v", up)
+		}
+		var status, mode, currency string
+		if err := db.QueryRowContext(ctx, "SELECT default_user_status, platform_mode, currency FROM userdesk_platform_settings").
+			Scan(&status, &mode, &currency); err != nil {
+			t.Fatal(err)
+		}
+		if status != "live" || mode != "switch" || currency != "EUR" {
+			t.Fatalf("seeded settings = %s %s %s", status, mode, currency)
+		}
+		// The settings table holds exactly one row.
+		if _, err := db.ExecContext(ctx, "INSERT INTO userdesk_platform_settings (id, currency, asker_percent, asker_fixed, offeror_percent, offeror_fixed, default_user_status, platform_mode, updated_at) VALUES (2, 'USD', '0', '0', '0', '0', 'live', 'switch', ?)", "2026-01-01 00:00:00+00:00"); err == nil {
+			t.Fatal("a second settings row was accepted")
+		}
+
+		if err := migrations.Down(ctx, db); err != nil {
+			t.Fatalf("down: %v", err)
+		}
+		for _, name := range tables(t, db) {
+			if name != migrations.MigrationsTable && name != migrations.LocksTable {
+				t.Errorf("table %q survived down", name)
+			}
+		}
+		if err := migrations.Up(ctx, db); err != nil {
+			t.Fatalf("up after down: %v", err)
+		}
+	})
+}
+
+func TestEveryMigrationHasBothDialects(t *testing.T) {
+	t.Parallel()
+	ms, err := migrations.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sorted := ms.Sorted()
+	if len(sorted) == 0 {
+		t.Fatal("no migrations")
+	}
+	for _, m := range sorted {
+		if m.Up == nil || m.Down == nil || m.Comment == "" {
+			t.Errorf("migration %s is incomplete", m.Name)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

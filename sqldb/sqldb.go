@@ -1,0 +1,122 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// Dialect names a database family userdesk supports.
+type Dialect string
+
+// The supported dialects.
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// ErrUnsupportedDialect is returned when a *bun.DB runs on a dialect that
+// userdesk has no SQL for.
+var ErrUnsupportedDialect = errors.New("sqldb: unsupported dialect")
+
+// DialectOf reports which dialect db speaks. It is the only place where
+// userdesk asks; code with dialect-specific SQL switches on its result.
+// Returns ErrUnsupportedDialect for anything but PostgreSQL and SQLite.
+func DialectOf(db bun.IDB) (Dialect, error) {
+	switch db.Dialect().Name() {
+	case dialect.PG:
+		return Postgres, nil
+	case dialect.SQLite:
+		return SQLite, nil
+	default:
+		return "", fmt.Errorf("%w: %s", ErrUnsupportedDialect, db.Dialect().Name())
+	}
+}
+
+// SQLiteBusyTimeout is how long a SQLite connection opened by OpenSQLite
+// waits for a lock held by another connection before it gives up.
+const SQLiteBusyTimeout = 10 * time.Second
+
+// SQLiteDSN returns the modernc.org/sqlite data source name that OpenSQLite
+// uses for the file at path: WAL, foreign keys, busy timeout, IMMEDIATE
+// write transactions.
+func SQLiteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", SQLiteBusyTimeout.Milliseconds()))
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + filepath.ToSlash(path) + "?" + q.Encode()
+}
+
+// OpenSQLite opens (creating it if needed) the SQLite database file at path
+// for concurrent use; see the package documentation for the settings. The
+// connection is checked before OpenSQLite returns.
+func OpenSQLite(ctx context.Context, path string) (*bun.DB, error) {
+	if path == "" {
+		return nil, errors.New("sqldb: empty SQLite path")
+	}
+	sqldb, err := sql.Open("sqlite", SQLiteDSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: open sqlite %s: %w", path, err)
+	}
+	db := bun.NewDB(sqldb, sqlitedialect.New())
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("sqldb: open sqlite %s: %w", path, err)
+	}
+	var mode string
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("sqldb: open sqlite %s: %w", path, err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		_ = db.Close()
+		return nil, fmt.Errorf("sqldb: open sqlite %s: journal mode is %q, want wal", path, mode)
+	}
+	return db, nil
+}
+
+// OpenPostgres opens the PostgreSQL database named by dsn (a postgres:// URL
+// or a key=value string) through pgx v5's database/sql adapter, and checks
+// the connection before it returns.
+func OpenPostgres(ctx context.Context, dsn string) (*bun.DB, error) {
+	sqldb, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: open postgres: %w", err)
+	}
+	db := bun.NewDB(sqldb, pgdialect.New())
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("sqldb: open postgres: %w", err)
+	}
+	return db, nil
+}
+
+// IsPostgresDSN reports whether s names a PostgreSQL database
+// (postgres:// or postgresql:// URL) rather than a SQLite file.
+func IsPostgresDSN(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Open opens a PostgreSQL database when target is a postgres:// or
+// postgresql:// URL, and otherwise the SQLite file at path target.
+func Open(ctx context.Context, target string) (*bun.DB, error) {
+	if IsPostgresDSN(target) {
+		return OpenPostgres(ctx, target)
+	}
+	return OpenSQLite(ctx, target)
+}
