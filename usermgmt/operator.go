@@ -1,0 +1,243 @@
+package usermgmt
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/userdesk/userdesk/sqldb"
+)
+
+// CreateOperator creates an active back-office operator. It is the host's
+// path (bootstrap, admin tooling) and checks no permission itself.
+//
+// Returns a *ValidationError (ErrInvalid) for bad fields or an unknown role,
+// ErrEmailTaken when another operator has the email.
+func (s *Service) CreateOperator(ctx context.Context, db bun.IDB, in NewOperator) (*Operator, error) {
+	in.Email = strings.TrimSpace(in.Email)
+	if err := s.check(in); err != nil {
+		return nil, err
+	}
+	if err := s.checkRoleNames(in.Roles); err != nil {
+		return nil, err
+	}
+	hash, err := s.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return nil, err
+	}
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	op := &Operator{
+		ID: id, Name: strings.TrimSpace(in.Name), Email: in.Email, EmailNormalized: normalizeEmail(in.Email),
+		PasswordHash: hash, Active: true, Roles: sortedUnique(in.Roles), CreatedAt: now, UpdatedAt: now, Version: 1,
+	}
+	err = inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(op).Exec(ctx); err != nil {
+			if sqldb.IsUniqueViolation(err) {
+				return ErrEmailTaken
+			}
+			return fmt.Errorf("usermgmt: insert operator: %w", err)
+		}
+		return replaceOperatorRoles(ctx, tx, op.ID, op.Roles)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return op, nil
+}
+
+// CountOperators returns how many operators exist, so a host can bootstrap
+// the first one only on an empty table.
+func (s *Service) CountOperators(ctx context.Context, db bun.IDB) (int, error) {
+	n, err := db.NewSelect().Model((*Operator)(nil)).Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("usermgmt: count operators: %w", err)
+	}
+	return int(n), nil
+}
+
+// GetOperator reads an operator with its roles. Returns ErrNotFound.
+func (s *Service) GetOperator(ctx context.Context, db bun.IDB, id uuid.UUID) (*Operator, error) {
+	return getOperator(ctx, db, "id = ?", id)
+}
+
+// AuthenticateOperator checks an operator's email and password for the back
+// office. An unknown email and a wrong password both return
+// ErrInvalidCredentials after the same amount of work; a deactivated
+// operator gets ErrLoginRefused (after a correct password only).
+func (s *Service) AuthenticateOperator(ctx context.Context, db bun.IDB, email, password string) (*Operator, error) {
+	op, err := getOperator(ctx, db, "email_normalized = ?", normalizeEmail(email))
+	if errors.Is(err, ErrNotFound) {
+		s.hasher.VerifyDummy(ctx, password)
+		return nil, ErrInvalidCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	needsRehash, err := s.hasher.Verify(ctx, password, op.PasswordHash)
+	if errors.Is(err, ErrPasswordMismatch) {
+		return nil, ErrInvalidCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !op.Active {
+		return nil, ErrLoginRefused
+	}
+	if needsRehash {
+		s.rehash(ctx, db, (*Operator)(nil), op.ID, password)
+	}
+	return op, nil
+}
+
+// SetOperatorActive activates or deactivates an operator; a deactivated
+// operator is refused every operation at once. Host path: no permission
+// check. Returns ErrNotFound.
+func (s *Service) SetOperatorActive(ctx context.Context, db bun.IDB, id uuid.UUID, active bool) error {
+	res, err := db.NewUpdate().Model((*Operator)(nil)).
+		Set("active = ?", active).Set("updated_at = ?", s.clock()).Set("version = version + 1").
+		Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("usermgmt: set operator active: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// SetOperatorRoles replaces an operator's roles. Host path: no permission
+// check. Returns ErrNotFound, or a *ValidationError for an unknown role.
+func (s *Service) SetOperatorRoles(ctx context.Context, db bun.IDB, id uuid.UUID, roles []string) error {
+	if err := s.checkRoleNames(roles); err != nil {
+		return err
+	}
+	return inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*Operator)(nil)).
+			Set("updated_at = ?", s.clock()).Set("version = version + 1").Where("id = ?", id).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("usermgmt: set operator roles: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return replaceOperatorRoles(ctx, tx, id, sortedUnique(roles))
+	})
+}
+
+// Permissions returns the permissions an operator's roles grant, sorted.
+func (s *Service) Permissions(op *Operator) []Permission {
+	set := map[Permission]bool{}
+	for _, r := range op.Roles {
+		for p := range s.roles[r] {
+			set[p] = true
+		}
+	}
+	out := make([]Permission, 0, len(set))
+	for p := range set {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// Can reports whether op is active and one of its roles grants p.
+func (s *Service) Can(op *Operator, p Permission) bool {
+	if op == nil || !op.Active {
+		return false
+	}
+	for _, r := range op.Roles {
+		if s.roles[r][p] {
+			return true
+		}
+	}
+	return false
+}
+
+// authorize loads the acting operator and checks that it is active and
+// holds p. Every operator-facing method calls it inside its transaction.
+// Returns a *PermissionError (ErrForbidden); an unknown operator is
+// forbidden too.
+func (s *Service) authorize(ctx context.Context, db bun.IDB, actor uuid.UUID, p Permission) (*Operator, error) {
+	op, err := getOperator(ctx, db, "id = ?", actor)
+	if errors.Is(err, ErrNotFound) {
+		return nil, &PermissionError{Permission: p}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !op.Active {
+		return nil, &PermissionError{Permission: p, Inactive: true}
+	}
+	if !s.Can(op, p) {
+		return nil, &PermissionError{Permission: p}
+	}
+	return op, nil
+}
+
+func (s *Service) checkRoleNames(roles []string) error {
+	for i, r := range roles {
+		if _, ok := s.roles[r]; !ok {
+			return invalid(fmt.Sprintf("roles[%d]", i), "known_role", fmt.Sprintf("unknown operator role %q", r))
+		}
+	}
+	return nil
+}
+
+func getOperator(ctx context.Context, db bun.IDB, where string, arg any) (*Operator, error) {
+	op := new(Operator)
+	err := db.NewSelect().Model(op).Where(where, arg).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("usermgmt: get operator: %w", err)
+	}
+	var roles []operatorRole
+	if err := db.NewSelect().Model(&roles).Where("operator_id = ?", op.ID).Order("role").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("usermgmt: get operator roles: %w", err)
+	}
+	for _, r := range roles {
+		op.Roles = append(op.Roles, r.Role)
+	}
+	return op, nil
+}
+
+func replaceOperatorRoles(ctx context.Context, tx bun.IDB, id uuid.UUID, roles []string) error {
+	if _, err := tx.NewDelete().Model((*operatorRole)(nil)).Where("operator_id = ?", id).Exec(ctx); err != nil {
+		return fmt.Errorf("usermgmt: replace operator roles: %w", err)
+	}
+	if len(roles) == 0 {
+		return nil
+	}
+	rows := make([]operatorRole, 0, len(roles))
+	for _, r := range roles {
+		rows = append(rows, operatorRole{OperatorID: id, Role: r})
+	}
+	if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+		return fmt.Errorf("usermgmt: replace operator roles: %w", err)
+	}
+	return nil
+}
+
+// rehash stores a hash of password made with the current parameters, for
+// an account whose hash used weaker ones. model is (*User)(nil) or
+// (*Operator)(nil). Failure only delays the upgrade, so it is logged.
+func (s *Service) rehash(ctx context.Context, db bun.IDB, model any, id uuid.UUID, password string) {
+	hash, err := s.hasher.Hash(ctx, password)
+	if err == nil {
+		_, err = db.NewUpdate().Model(model).Set("password_hash = ?", hash).Where("id = ?", id).Exec(ctx)
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "password rehash failed", "id", id, "err", err)
+	}
+}

@@ -1,0 +1,114 @@
+package usermgmt
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// Config configures a Service. Every field's zero value is a working
+// default.
+type Config struct {
+	// Argon2 are the password hashing parameters. Zero fields take OWASP's
+	// recommendation (DefaultArgon2Params: m = 19 MiB, t = 2, p = 1).
+	// Hashes made with weaker parameters are upgraded at the next login.
+	Argon2 Argon2Params
+	// MaxConcurrentHashes bounds how many password hashes run at once, so
+	// a burst of logins cannot exhaust memory (each takes Argon2.Memory).
+	// Zero means the number of CPUs (GOMAXPROCS).
+	MaxConcurrentHashes int
+	// Roles adds operator roles, or redefines built-in ones, by name. The
+	// built-in roles (BuiltinRoles: admin, support, finance) stay
+	// available unless redefined here.
+	Roles map[string][]Permission
+	// Now is the clock. Nil means time.Now. Times are stored in UTC at
+	// microsecond precision (PostgreSQL's).
+	Now func() time.Time
+	// Logger receives operational messages; passwords and personal data
+	// are never logged. Nil discards.
+	Logger *slog.Logger
+}
+
+// Service is the entry point of the package: users, operators, status
+// policy and audit. It holds no database handle: every method takes a
+// bun.IDB, so the host chooses the *bun.DB or joins its own transaction.
+// A Service is safe for concurrent use.
+type Service struct {
+	now      func() time.Time
+	log      *slog.Logger
+	hasher   *PasswordHasher
+	roles    map[string]map[Permission]bool
+	validate *validator.Validate
+
+	hooksMu     sync.RWMutex
+	statusHooks []StatusHook
+}
+
+// New returns a Service configured by cfg. It returns an error for invalid
+// Argon2 parameters or a role granting an unknown permission.
+func New(cfg Config) (*Service, error) {
+	s := &Service{now: cfg.Now, log: cfg.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	h, err := NewPasswordHasher(cfg.Argon2, cfg.MaxConcurrentHashes)
+	if err != nil {
+		return nil, err
+	}
+	s.hasher = h
+	known := map[Permission]bool{}
+	for _, p := range AllPermissions() {
+		known[p] = true
+	}
+	s.roles = map[string]map[Permission]bool{}
+	defs := BuiltinRoles()
+	for name, perms := range cfg.Roles {
+		defs[name] = perms
+	}
+	for name, perms := range defs {
+		if name == "" {
+			return nil, fmt.Errorf("usermgmt: config: empty role name")
+		}
+		set := map[Permission]bool{}
+		for _, p := range perms {
+			if !known[p] {
+				return nil, fmt.Errorf("usermgmt: config: role %q grants unknown permission %q", name, p)
+			}
+			set[p] = true
+		}
+		s.roles[name] = set
+	}
+	s.validate = s.newValidator()
+	return s, nil
+}
+
+// clock returns the current time as stored: UTC, microseconds.
+func (s *Service) clock() time.Time {
+	return s.now().UTC().Truncate(time.Microsecond)
+}
+
+// newID returns a fresh UUIDv7.
+func newID() (uuid.UUID, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("usermgmt: new id: %w", err)
+	}
+	return id, nil
+}
+
+// inTx runs fn in a transaction on db: a new one on a *bun.DB or a
+// savepoint inside the host's transaction, so a failure leaves nothing
+// half-written either way.
+func inTx(ctx context.Context, db bun.IDB, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return db.RunInTx(ctx, nil, fn)
+}
