@@ -43,27 +43,39 @@ type AuditRecord struct {
 	After  map[string]any `bun:"after,notnull,type:text" json:"after"`
 }
 
-// audit is what an operation records; writeAudit completes and stores it.
-type audit struct {
-	operator *uuid.UUID
-	user     *uuid.UUID
-	action   string
-	reason   string
-	fields   []string
-	before   map[string]any
-	after    map[string]any
+// AuditEntry is what an operation records in the audit log. It must hold
+// no personal data: name changed fields in Fields, and put values in
+// Before and After only for non-personal fields.
+type AuditEntry struct {
+	// OperatorID is the acting operator; nil for the system or the user.
+	OperatorID *uuid.UUID
+	// UserID is the user acted on, if any.
+	UserID *uuid.UUID
+	// Action is a dotted name such as "user.status_change".
+	Action string
+	// Reason is the operator's stated reason, if any.
+	Reason string
+	// Fields names the changed fields.
+	Fields []string
+	// Before and After hold values of non-personal fields only.
+	Before, After map[string]any
 }
 
-// writeAudit appends a record in the caller's transaction, so the record
-// exists exactly when the change does.
-func (s *Service) writeAudit(ctx context.Context, tx bun.IDB, a audit) (*AuditRecord, error) {
+// RecordAudit appends an entry to the audit log on tx. Call it in the
+// transaction of the change it records, so the record exists exactly when
+// the change does. Packages built on usermgmt (impersonation, exports) and
+// hosts use it for their own actions.
+func (s *Service) RecordAudit(ctx context.Context, tx bun.IDB, e AuditEntry) (*AuditRecord, error) {
+	if e.Action == "" {
+		return nil, invalid("action", "required", "is required")
+	}
 	id, err := newID()
 	if err != nil {
 		return nil, err
 	}
 	rec := &AuditRecord{
-		ID: id, At: s.clock(), OperatorID: a.operator, UserID: a.user, Action: a.action, Reason: a.reason,
-		Fields: a.fields, Before: a.before, After: a.after,
+		ID: id, At: s.clock(), OperatorID: e.OperatorID, UserID: e.UserID, Action: e.Action, Reason: e.Reason,
+		Fields: e.Fields, Before: jsonMap(e.Before), After: jsonMap(e.After),
 	}
 	if rec.Fields == nil {
 		rec.Fields = []string{}
@@ -113,7 +125,7 @@ func (s *Service) AuditTrail(ctx context.Context, db bun.IDB, actor, userID uuid
 			return nil, "", ErrInvalidCursor
 		}
 	}
-	if _, err := s.authorize(ctx, db, actor, PermReadUsers); err != nil {
+	if _, err := s.Authorize(ctx, db, actor, PermReadUsers); err != nil {
 		return nil, "", err
 	}
 	var recs []AuditRecord

@@ -163,11 +163,13 @@ func (s *Service) Can(op *Operator, p Permission) bool {
 	return false
 }
 
-// authorize loads the acting operator and checks that it is active and
-// holds p. Every operator-facing method calls it inside its transaction.
+// Authorize loads the acting operator and checks that it is active and
+// holds p. Every operator-facing method of this package calls it inside its
+// transaction; packages built on usermgmt and hosts call it for their own
+// operator actions.
 // Returns a *PermissionError (ErrForbidden); an unknown operator is
 // forbidden too.
-func (s *Service) authorize(ctx context.Context, db bun.IDB, actor uuid.UUID, p Permission) (*Operator, error) {
+func (s *Service) Authorize(ctx context.Context, db bun.IDB, actor uuid.UUID, p Permission) (*Operator, error) {
 	op, err := getOperator(ctx, db, "id = ?", actor)
 	if errors.Is(err, ErrNotFound) {
 		return nil, &PermissionError{Permission: p}

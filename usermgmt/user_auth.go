@@ -48,7 +48,7 @@ func (s *Service) Authenticate(ctx context.Context, db bun.IDB, email, password 
 // GetUser reads a user for an operator holding PermReadUsers. Returns a
 // *PermissionError (ErrForbidden) or ErrNotFound.
 func (s *Service) GetUser(ctx context.Context, db bun.IDB, actor, id uuid.UUID) (*User, error) {
-	if _, err := s.authorize(ctx, db, actor, PermReadUsers); err != nil {
+	if _, err := s.Authorize(ctx, db, actor, PermReadUsers); err != nil {
 		return nil, err
 	}
 	return getUser(ctx, db, id)

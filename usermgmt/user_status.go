@@ -61,7 +61,7 @@ func (s *Service) ChangeStatus(ctx context.Context, db bun.IDB, actor, userID uu
 	}
 	var out *User
 	err := inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		op, err := s.authorize(ctx, tx, actor, PermChangeStatus)
+		op, err := s.Authorize(ctx, tx, actor, PermChangeStatus)
 		if err != nil {
 			return err
 		}
@@ -79,9 +79,9 @@ func (s *Service) ChangeStatus(ctx context.Context, db bun.IDB, actor, userID uu
 		if err := updateUserColumns(ctx, tx, u, u.Version, "status"); err != nil {
 			return err
 		}
-		if _, err := s.writeAudit(ctx, tx, audit{
-			operator: &op.ID, user: &u.ID, action: ActionStatusChange, reason: reason,
-			fields: []string{"status"}, before: map[string]any{"status": from}, after: map[string]any{"status": to},
+		if _, err := s.RecordAudit(ctx, tx, AuditEntry{
+			OperatorID: &op.ID, UserID: &u.ID, Action: ActionStatusChange, Reason: reason,
+			Fields: []string{"status"}, Before: map[string]any{"status": from}, After: map[string]any{"status": to},
 		}); err != nil {
 			return err
 		}

@@ -61,7 +61,7 @@ func (s *Service) update(ctx context.Context, db bun.IDB, actor *uuid.UUID, user
 	var out *User
 	err := inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		if actor != nil {
-			if _, err := s.authorize(ctx, tx, *actor, PermEditProfile); err != nil {
+			if _, err := s.Authorize(ctx, tx, *actor, PermEditProfile); err != nil {
 				return err
 			}
 		}
@@ -180,9 +180,9 @@ func (s *Service) update(ctx context.Context, db bun.IDB, actor *uuid.UUID, user
 				delete(after, k)
 			}
 		}
-		_, err = s.writeAudit(ctx, tx, audit{
-			operator: actor, user: &u.ID, action: ActionUserUpdate, fields: fields,
-			before: jsonMap(before), after: jsonMap(after),
+		_, err = s.RecordAudit(ctx, tx, AuditEntry{
+			OperatorID: actor, UserID: &u.ID, Action: ActionUserUpdate, Fields: fields,
+			Before: before, After: after,
 		})
 		return err
 	})
