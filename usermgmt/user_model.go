@@ -5,6 +5,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/userdesk/userdesk/fees"
 )
 
 // Role is what a user does on the platform.
@@ -78,6 +80,22 @@ type User struct {
 	Roles           []Role  `bun:"-" json:"roles"`
 	// PasswordHash is the argon2id hash in PHC form, never serialised.
 	PasswordHash string `bun:"password_hash,notnull" json:"-"`
+	// PasswordTemporary is true when an operator set the password: the
+	// user must choose a new one at the next login.
+	PasswordTemporary bool `bun:"password_temporary,notnull" json:"password_temporary"`
+	// PSP holds the payment service provider's view of the user.
+	PSP PSPDetails `bun:"embed:psp_" json:"psp"`
+	// Counters are the side card's counts, kept for the host.
+	Counters Counters `bun:"embed:" json:"counters"`
+	// Fees is the user's fee override; see package fees for empty versus
+	// zero and the "use standard platform fees" switch.
+	Fees fees.Override `bun:"embed:fee_" json:"fees"`
+	// Verifications are the ID, email and phone verification flags.
+	Verifications Verifications `bun:"embed:" json:"verifications"`
+	// DeletedAt and DeletedBy are set when the user was erased; the row
+	// is then a tombstone without personal data.
+	DeletedAt *time.Time `bun:"deleted_at" json:"deleted_at,omitempty"`
+	DeletedBy *uuid.UUID `bun:"deleted_by,type:uuid" json:"deleted_by,omitempty"`
 	// CreatedAt and UpdatedAt are UTC.
 	CreatedAt time.Time `bun:"created_at,notnull" json:"created_at"`
 	UpdatedAt time.Time `bun:"updated_at,notnull" json:"updated_at"`
@@ -85,6 +103,50 @@ type User struct {
 	// they were made against.
 	Version int64 `bun:"version,notnull" json:"version"`
 }
+
+// PSPDetails is what the payment service provider reports about a user.
+type PSPDetails struct {
+	// Provider names the PSP ("stripe", "mangopay", …); empty when none.
+	Provider string `bun:"provider,notnull" json:"provider"`
+	// AccountID is the user's ID at the provider.
+	AccountID string `bun:"account_id,notnull" json:"account_id"`
+	// CanBePaid: the platform can receive funds for this vendor.
+	CanBePaid bool `bun:"can_be_paid,notnull" json:"can_be_paid"`
+	// CanBePaidOut: the provider has what it needs to pay the vendor out.
+	CanBePaidOut bool `bun:"can_be_paid_out,notnull" json:"can_be_paid_out"`
+	// UpdatedAt is when the provider last reported, or nil.
+	UpdatedAt *time.Time `bun:"updated_at" json:"updated_at"`
+}
+
+// Counters are the side card's counts of what the host owns (listings,
+// bookings, reviews). They never go below zero.
+type Counters struct {
+	Listings        int64 `bun:"listings_count,notnull" json:"listings"`
+	AskerBookings   int64 `bun:"asker_bookings_count,notnull" json:"asker_bookings"`
+	OfferorBookings int64 `bun:"offeror_bookings_count,notnull" json:"offeror_bookings"`
+	ReviewsReceived int64 `bun:"reviews_received_count,notnull" json:"reviews_received"`
+	ReviewsMade     int64 `bun:"reviews_made_count,notnull" json:"reviews_made"`
+}
+
+// Verification is one verification flag with who set it and when.
+type Verification struct {
+	Verified bool `bun:"verified,notnull" json:"verified"`
+	// At is when the flag last changed; nil if it never did.
+	At *time.Time `bun:"verified_at" json:"at"`
+	// By is the operator who set it; nil with At set means the system
+	// (an automatic flow such as an email link or a PSP's KYC).
+	By *uuid.UUID `bun:"verified_by,type:uuid" json:"by"`
+}
+
+// Verifications are the user's three verification flags.
+type Verifications struct {
+	ID    Verification `bun:"embed:id_" json:"id"`
+	Email Verification `bun:"embed:email_" json:"email"`
+	Phone Verification `bun:"embed:phone_" json:"phone"`
+}
+
+// Deleted reports whether the user was erased.
+func (u *User) Deleted() bool { return u.DeletedAt != nil }
 
 // HasRole reports whether u has role r.
 func (u *User) HasRole(r Role) bool {
