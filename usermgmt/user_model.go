@@ -80,6 +80,10 @@ type User struct {
 	Roles           []Role  `bun:"-" json:"roles"`
 	// PasswordHash is the argon2id hash in PHC form, never serialised.
 	PasswordHash string `bun:"password_hash,notnull" json:"-"`
+	// SearchText and PhoneDigits feed the keyword search; the package
+	// keeps them in step with the fields they come from.
+	SearchText  string `bun:"search_text,notnull" json:"-"`
+	PhoneDigits string `bun:"phone_digits,notnull" json:"-"`
 	// PasswordTemporary is true when an operator set the password: the
 	// user must choose a new one at the next login.
 	PasswordTemporary bool `bun:"password_temporary,notnull" json:"password_temporary"`

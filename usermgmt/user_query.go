@@ -18,6 +18,7 @@ import (
 
 // insertUser writes u with its roles and languages.
 func insertUser(ctx context.Context, tx bun.IDB, u *User) error {
+	u.refreshSearch()
 	if _, err := tx.NewInsert().Model(u).Exec(ctx); err != nil {
 		if sqldb.IsUniqueViolation(err) {
 			return ErrEmailTaken
@@ -113,7 +114,8 @@ func replaceLanguages(ctx context.Context, tx bun.IDB, id uuid.UUID, langs []str
 // a duplicate email.
 func updateUserColumns(ctx context.Context, tx bun.IDB, u *User, expect int64, columns ...string) error {
 	u.Version = expect + 1
-	columns = append(columns, "updated_at", "version")
+	u.refreshSearch()
+	columns = append(columns, "updated_at", "version", "search_text", "phone_digits")
 	res, err := tx.NewUpdate().Model(u).Column(columns...).
 		Where("id = ?", u.ID).Where("version = ?", expect).Exec(ctx)
 	if err != nil {

@@ -16,6 +16,9 @@ type StatusChange struct {
 	OperatorID uuid.UUID
 	Reason     string
 	At         time.Time
+	// Erased is true when the change comes from erasing the user (the
+	// status then becomes Invalidated and the personal data is gone).
+	Erased bool
 }
 
 // StatusHook is called for every status change, inside the transaction
