@@ -15,6 +15,24 @@ import (
 const (
 	ActionUserUpdate   = "user.update"
 	ActionStatusChange = "user.status_change"
+	// ActionPasswordSet: an operator set the user's password.
+	ActionPasswordSet = "user.password_set"
+	// ActionFeesSet: an operator changed the user's fee override.
+	ActionFeesSet = "user.fees_set"
+	// ActionCategoriesSet: an operator replaced the user's categories.
+	ActionCategoriesSet = "user.categories_set"
+	// ActionVerificationsSet: an operator changed verification flags.
+	ActionVerificationsSet = "user.verifications_set"
+	// ActionBankAccountSet: an operator stored the user's bank account.
+	ActionBankAccountSet = "user.bank_account_set"
+	// ActionBankAccountReveal: an operator read the bank account in clear.
+	ActionBankAccountReveal = "user.bank_account_reveal"
+	// ActionGuestUpdate: an operator edited a guest invitation.
+	ActionGuestUpdate = "user.guest_update"
+	// ActionErase: an operator erased the user (GDPR).
+	ActionErase = "user.erase"
+	// ActionCategoryCreate: an operator added a category to the catalog.
+	ActionCategoryCreate = "category.create"
 )
 
 // AuditRecord is one entry of the append-only audit log. It never holds

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +29,12 @@ type Config struct {
 	// built-in roles (BuiltinRoles: admin, support, finance) stay
 	// available unless redefined here.
 	Roles map[string][]Permission
+	// BankKeys seals bank details at rest (AES-256-GCM). Nil means bank
+	// details can be neither stored nor read (ErrNoBankKey).
+	BankKeys *BankKeyring
+	// PasswordDenylist adds passwords to the built-in list of common
+	// passwords that SetPassword refuses (compared case-insensitively).
+	PasswordDenylist []string
 	// Now is the clock. Nil means time.Now. Times are stored in UTC at
 	// microsecond precision (PostgreSQL's).
 	Now func() time.Time
@@ -46,15 +53,22 @@ type Service struct {
 	hasher   *PasswordHasher
 	roles    map[string]map[Permission]bool
 	validate *validator.Validate
+	bankKeys *BankKeyring
+	denylist map[string]bool
 
-	hooksMu     sync.RWMutex
+	hooksMu       sync.RWMutex
+	passwordHooks []PasswordHook
 	statusHooks []StatusHook
 }
 
 // New returns a Service configured by cfg. It returns an error for invalid
 // Argon2 parameters or a role granting an unknown permission.
 func New(cfg Config) (*Service, error) {
-	s := &Service{now: cfg.Now, log: cfg.Logger}
+	s := &Service{now: cfg.Now, log: cfg.Logger, bankKeys: cfg.BankKeys}
+	s.denylist = commonPasswords()
+	for _, p := range cfg.PasswordDenylist {
+		s.denylist[strings.ToLower(p)] = true
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -68,7 +68,7 @@ func (s *Service) ChangeStatus(ctx context.Context, db bun.IDB, actor, userID uu
 		if err != nil {
 			return err
 		}
-		u, err := getUser(ctx, tx, userID)
+		u, err := getLiveUser(ctx, tx, userID)
 		if err != nil {
 			return err
 		}

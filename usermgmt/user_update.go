@@ -65,7 +65,7 @@ func (s *Service) update(ctx context.Context, db bun.IDB, actor *uuid.UUID, user
 				return err
 			}
 		}
-		u, err := getUser(ctx, tx, userID)
+		u, err := getLiveUser(ctx, tx, userID)
 		if err != nil {
 			return err
 		}
