@@ -72,12 +72,69 @@
 // UPDATE and DELETE on both dialects (and TRUNCATE on PostgreSQL).
 // [Service.AuditTrail] pages through a user's records, newest first.
 //
+// # The detail view
+//
+// Everything the detail view shows about a user is in [User] (presentation
+// and identity cards, PSP details, side-card [Counters], fee override,
+// [Verifications], status) or one call away: [Service.GetBankAccount],
+// [Service.UserCategories], [Service.ListGuests], [Service.GetUserFees].
+//
+//   - Bank account: holder, IBAN (country, length and mod-97 checksum
+//     checked) and BIC, sealed with AES-256-GCM under a key the host
+//     supplies ([BankKeyring], key IDs stored so keys rotate; the user's ID is
+//     bound as additional data). Operators see it masked (country code and
+//     last 4: "FR ••• 0189"); the clear value needs
+//     [PermReadPersonalData] and every reveal is audited.
+//   - PSP details are written by the host's PSP webhook
+//     ([Service.SetPSPDetails]).
+//   - Counters (listings, bookings as asker and as offeror, reviews received
+//     and made) belong to the host's tables; the library keeps them with
+//     [Service.AdjustCounters] (one conditional UPDATE, safe under concurrent
+//     calls, all or nothing, never below zero) and [Service.SetCounters]
+//     for reconciliation.
+//   - Fees: the override from package fees, in nullable columns so that an
+//     empty field (platform standard) and 0 (no fee) stay apart, plus the
+//     "use standard platform fees" switch, which keeps the user's values.
+//   - Categories: a catalog ([Service.CreateCategory]) and each user's set,
+//     replaced in one call ([Service.SetUserCategories]).
+//   - Verifications: ID, email and phone flags, each with when and by which
+//     operator it was set (no operator: an automatic flow,
+//     [Service.SetVerificationBySystem]).
+//   - Guests: a user invites others by email with [GuestRole]s; the token is
+//     stored hashed; an operator edits an invitation's email (which replaces
+//     the token) and roles; accepting links the guest's own account, whose
+//     email must be the invited one.
+//   - Password: an operator sets one with a matching confirmation, checked
+//     NIST SP 800-63B style ([Service.CheckPassword]: 8 characters or more,
+//     any characters, passphrases of 64 and more always accepted, shorter
+//     ones refused when on the common-password list, which a host extends
+//     with [Config.PasswordDenylist]). It is temporary by default (the user
+//     must choose a new one at the next login, [User.PasswordTemporary]),
+//     audited without the password, and the host is told through
+//     [Service.OnPasswordSet].
+//
+// # Erasure: what is kept and why
+//
+// [Service.EraseUser] is a GDPR erasure, not a row delete. Every piece of
+// personal data in the library's tables goes: names, email, phone,
+// picture, languages, time zone, company, date of birth, country,
+// addresses, password hash, PSP identifiers, the fee override,
+// verification flags, categories, the bank account, the guest invitations
+// made by the user and those addressed to them, and the counters. A
+// tombstone stays — UID, creation time, status Invalidated, deleted at and
+// deleted by — because the host's bookings, listings and payments refer to
+// the UID and must stay valid, and because a UID must never be reused. The
+// audit log stays too: it never held personal data (operators are asked
+// not to write any in reasons). The email is free for a new registration
+// at once. Writes to a tombstone return [ErrNotFound].
+//
 // # Errors
 //
 // Errors match the sentinels with errors.Is: [ErrNotFound], [ErrInvalid]
 // (a [*ValidationError] naming each bad field by its JSON name),
 // [ErrConflict] ([ErrStaleVersion], [ErrEmailTaken]), [ErrForbidden],
-// [ErrInvalidCredentials], [ErrLoginRefused], [ErrInvalidCursor].
+// [ErrInvalidCredentials], [ErrLoginRefused], [ErrInvalidCursor],
+// [ErrCounterNegative], [ErrNoBankKey].
 //
 // # Platform settings
 //
