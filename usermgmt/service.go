@@ -58,7 +58,7 @@ type Service struct {
 
 	hooksMu       sync.RWMutex
 	passwordHooks []PasswordHook
-	statusHooks []StatusHook
+	statusHooks   []StatusHook
 }
 
 // New returns a Service configured by cfg. It returns an error for invalid

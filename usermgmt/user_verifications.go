@@ -100,4 +100,3 @@ func ptr[T any](v T) *T { return &v }
 // BySystem reports whether an automatic flow, not an operator, last set
 // the flag.
 func (v Verification) BySystem() bool { return v.At != nil && v.By == nil }
-
