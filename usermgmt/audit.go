@@ -31,6 +31,8 @@ const (
 	ActionGuestUpdate = "user.guest_update"
 	// ActionErase: an operator erased the user (GDPR).
 	ActionErase = "user.erase"
+	// ActionSettingsUpdate: an operator changed the platform settings.
+	ActionSettingsUpdate = "platform.settings_update"
 	// ActionCategoryCreate: an operator added a category to the catalog.
 	ActionCategoryCreate = "category.create"
 )
