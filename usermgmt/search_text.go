@@ -46,4 +46,5 @@ func Digits(s string) string {
 func (u *User) refreshSearch() {
 	u.SearchText = NormalizeSearch(strings.Join([]string{u.FirstName, u.LastName, u.Email, u.CompanyName}, " "))
 	u.PhoneDigits = Digits(u.Phone)
+	u.SortName = sortName(u.LastName, u.FirstName)
 }

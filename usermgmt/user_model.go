@@ -84,6 +84,9 @@ type User struct {
 	// keeps them in step with the fields they come from.
 	SearchText  string `bun:"search_text,notnull" json:"-"`
 	PhoneDigits string `bun:"phone_digits,notnull" json:"-"`
+	// SortName is the alphabetical sort key of the users list (last name,
+	// then first name, normalised); the package keeps it in step.
+	SortName string `bun:"sort_name,notnull" json:"-"`
 	// PasswordTemporary is true when an operator set the password: the
 	// user must choose a new one at the next login.
 	PasswordTemporary bool `bun:"password_temporary,notnull" json:"password_temporary"`

@@ -34,7 +34,7 @@ func quoteResponse(q fees.Quote, schedule fees.Schedule, mode fees.Mode) (map[st
 	return out, nil
 }
 
-func (s *server) feesQuote(w http.ResponseWriter, r *http.Request) error {
+func (a *app) feesQuote(w http.ResponseWriter, r *http.Request) error {
 	var req quoteRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
@@ -46,7 +46,7 @@ func (s *server) feesQuote(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	settings, err := usermgmt.GetSettings(r.Context(), s.db)
+	settings, err := usermgmt.GetSettings(r.Context(), a.db)
 	if err != nil {
 		return err
 	}

@@ -1,40 +1,38 @@
-// Command server is userdesk's reference HTTP server: it wires the library
-// together the way we recommend an embedding service does.
+// Command server is userdesk's reference HTTP server: a back-office JSON
+// API over usermgmt, fees and impersonation, wired the way we recommend an
+// embedding service does.
 //
 // With no flags it opens (creating it if needed) the embedded SQLite file
-// userdesk.db in the working directory, runs the migrations and serves on
-// 127.0.0.1:8080:
+// userdesk.db in the working directory, runs the migrations, seeds demo
+// data into an empty database (printing the demo operators' one-time
+// passwords once) and serves on 127.0.0.1:8080:
 //
 //	go run ./examples/server
 //
-// Flags, each with an environment twin (the flag wins):
+// Flags, each with an environment twin (the flag wins); see README.md:
 //
-//	-addr  USERDESK_ADDR  listen address (default 127.0.0.1:8080)
-//	-db    USERDESK_DB    SQLite file path, or a postgres:// DSN (default userdesk.db)
+//	-addr          USERDESK_ADDR           listen address (127.0.0.1:8080)
+//	-db            USERDESK_DB             SQLite path or postgres:// DSN (userdesk.db)
+//	-demo          USERDESK_DEMO           seed demo data into an empty database
+//	                                       (default: on only when -db is not given)
+//	-keys          USERDESK_KEYS           keys file for the bank-details and token keys;
+//	                                       generated on first run for SQLite (default <db>.keys.json)
+//	-bank-key      USERDESK_BANK_KEY       base64 32-byte AES key (production: give it explicitly)
+//	-signing-key   USERDESK_SIGNING_KEY    base64 Ed25519 seed for impersonation tokens
+//	-session-ttl   USERDESK_SESSION_TTL    operator and user session lifetime (8h)
+//	-impersonation-ttl USERDESK_IMPERSONATION_TTL  impersonation token lifetime (15m, at most 1h)
+//	-audience      USERDESK_AUDIENCE       front-office URL that impersonation tokens are for
 //
-// Routes:
-//
-//	GET  /healthz          liveness
-//	POST /v1/fees/quote    a fee quote on the platform's standard schedule,
-//	                       with an optional per-user override
+// USERDESK_ADMIN_EMAIL and USERDESK_ADMIN_PASSWORD, when set and no
+// operator exists yet, create the first admin operator.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
-
-	"github.com/userdesk/userdesk/migrations"
-	"github.com/userdesk/userdesk/sqldb"
 )
 
 func main() {
@@ -44,93 +42,4 @@ func main() {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
-}
-
-// config is the server's configuration, from flags and environment.
-type config struct {
-	addr string // listen address
-	db   string // SQLite path or postgres:// DSN
-}
-
-// parseConfig reads flags, falling back to environment variables and then
-// to the defaults.
-func parseConfig(args []string, getenv func(string) string, out io.Writer) (config, error) {
-	envOr := func(key, def string) string {
-		if v := getenv(key); v != "" {
-			return v
-		}
-		return def
-	}
-	var c config
-	fs := flag.NewFlagSet("server", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.StringVar(&c.addr, "addr", envOr("USERDESK_ADDR", "127.0.0.1:8080"), "listen `address` (env USERDESK_ADDR)")
-	fs.StringVar(&c.db, "db", envOr("USERDESK_DB", "userdesk.db"), "SQLite file `path` or postgres:// DSN (env USERDESK_DB)")
-	if err := fs.Parse(args); err != nil {
-		return config{}, err
-	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
-	return c, nil
-}
-
-// run starts the server and blocks until ctx ends, then shuts it down
-// gracefully. When ready is not nil it receives the listening address.
-func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer, ready chan<- string) error {
-	cfg, err := parseConfig(args, getenv, out)
-	if err != nil {
-		return err
-	}
-	logger := slog.New(slog.NewTextHandler(out, nil))
-
-	db, err := sqldb.Open(ctx, cfg.db)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if sqldb.IsPostgresDSN(cfg.db) {
-		logger.Info("database", "dialect", "postgres")
-	} else {
-		logger.Info("database", "dialect", "sqlite", "path", cfg.db)
-	}
-	if err := migrations.Up(ctx, db); err != nil {
-		return err
-	}
-
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{
-		Handler:           newServer(db, logger).routes(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	addr := ln.Addr().String()
-	logger.Info("listening", "url", "http://"+addr, "try", "curl -s http://"+addr+"/healthz")
-	if ready != nil {
-		ready <- addr
-	}
-
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }

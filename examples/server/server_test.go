@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -21,9 +22,22 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
+// newTestApp builds the server's app on db with fresh keys, the way run
+// does, without demo data.
+func newTestApp(t *testing.T, db *bun.DB) *app {
+	t.Helper()
+	key := func() []byte { b := make([]byte, 32); _, _ = rand.Read(b); return b }
+	cfg := config{sessionTTL: time.Hour, impersonationTTL: 15 * time.Minute, audience: "http://front.test", bankKey: key(), signingKey: key()}
+	a, err := newApp(db, slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 func newTestServer(t *testing.T, db *bun.DB) *httptest.Server {
 	t.Helper()
-	ts := httptest.NewServer(newServer(db, slog.New(slog.NewTextHandler(io.Discard, nil))).routes())
+	ts := httptest.NewServer(newTestApp(t, db).routes())
 	t.Cleanup(ts.Close)
 	return ts
 }
@@ -134,7 +148,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	done := make(chan error, 1)
 	var out bytes.Buffer
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, &syncWriter{w: &out}, ready)
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-demo=false"}, func(k string) string { return env[k] }, &syncWriter{w: &out}, ready)
 	}()
 	var addr string
 	select {
@@ -172,7 +186,7 @@ func TestParseConfig(t *testing.T) {
 	env := map[string]string{"USERDESK_ADDR": "0.0.0.0:9000", "USERDESK_DB": "postgres://x/y"}
 	getenv := func(k string) string { return env[k] }
 	c, err := parseConfig(nil, getenv, io.Discard)
-	if err != nil || c.addr != "0.0.0.0:9000" || c.db != "postgres://x/y" {
+	if err != nil || c.addr != "0.0.0.0:9000" || c.db != "postgres://x/y" || c.demo || c.keysFile != "" {
 		t.Fatalf("from env: %+v %v", c, err)
 	}
 	c, err = parseConfig([]string{"-addr", ":1", "-db", "a.db"}, getenv, io.Discard)
@@ -180,7 +194,7 @@ func TestParseConfig(t *testing.T) {
 		t.Fatalf("flags win: %+v %v", c, err)
 	}
 	c, err = parseConfig(nil, func(string) string { return "" }, io.Discard)
-	if err != nil || c.addr != "127.0.0.1:8080" || c.db != "userdesk.db" {
+	if err != nil || c.addr != "127.0.0.1:8080" || c.db != "userdesk.db" || !c.demo || c.keysFile != "userdesk.db.keys.json" {
 		t.Fatalf("defaults: %+v %v", c, err)
 	}
 	if _, err := parseConfig([]string{"-nope"}, getenv, io.Discard); err == nil {

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/userdesk/userdesk/migrations"
+	"github.com/userdesk/userdesk/sqldb"
+	"github.com/userdesk/userdesk/usermgmt"
+)
+
+// run starts the server and blocks until ctx ends, then shuts it down
+// gracefully. When ready is not nil it receives the listening address.
+func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer, ready chan<- string) error {
+	cfg, err := parseConfig(args, getenv, out)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(out, nil))
+
+	db, err := sqldb.Open(ctx, cfg.db)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if sqldb.IsPostgresDSN(cfg.db) {
+		logger.Info("database", "dialect", "postgres")
+	} else {
+		logger.Info("database", "dialect", "sqlite", "path", cfg.db)
+	}
+	if err := migrations.Up(ctx, db); err != nil {
+		return err
+	}
+	if err := loadKeys(&cfg, logger); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	if cfg.audience == "http://"+cfg.addr {
+		cfg.audience = "http://" + ln.Addr().String()
+	}
+	a, err := newApp(db, logger, cfg)
+	if err != nil {
+		return err
+	}
+	if err := a.bootstrapAdmin(ctx); err != nil {
+		return err
+	}
+	if cfg.demo {
+		if err := a.seedDemo(ctx, out); err != nil {
+			return err
+		}
+	}
+
+	srv := &http.Server{
+		Handler:           a.routes(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      10 * time.Minute, // exports stream for a while
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	addr := ln.Addr().String()
+	logger.Info("listening", "url", "http://"+addr, "try", "curl -s http://"+addr+"/healthz ; see README.md for the tour")
+	if ready != nil {
+		ready <- addr
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// keysFile is the JSON form of generated keys.
+type keysFile struct {
+	BankKey    string `json:"bank_key"`
+	SigningKey string `json:"signing_key"`
+}
+
+// loadKeys fills in keys not given explicitly from the keys file, creating
+// it (mode 0600) with fresh random keys when it does not exist. Production
+// deployments give -bank-key and -signing-key from their secret store
+// instead; a PostgreSQL deployment without them or a keys file is refused.
+func loadKeys(cfg *config, log *slog.Logger) error {
+	if cfg.bankKey != nil && cfg.signingKey != nil {
+		return nil
+	}
+	if cfg.keysFile == "" {
+		return errors.New("-bank-key and -signing-key (or -keys FILE) are required with PostgreSQL")
+	}
+	var kf keysFile
+	b, err := os.ReadFile(cfg.keysFile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		kf.BankKey, kf.SigningKey = randomKey(), randomKey()
+		b, _ = json.MarshalIndent(kf, "", "  ")
+		if err := os.WriteFile(cfg.keysFile, b, 0o600); err != nil {
+			return fmt.Errorf("write keys file: %w", err)
+		}
+		log.Info("generated keys for this database; keep the file with it", "keys", cfg.keysFile)
+	case err != nil:
+		return fmt.Errorf("read keys file: %w", err)
+	default:
+		if err := json.Unmarshal(b, &kf); err != nil {
+			return fmt.Errorf("keys file %s: %w", cfg.keysFile, err)
+		}
+	}
+	if cfg.bankKey == nil {
+		if cfg.bankKey, err = decodeKey("keys file bank_key", kf.BankKey); err != nil || cfg.bankKey == nil {
+			return fmt.Errorf("keys file %s: bank_key missing or invalid", cfg.keysFile)
+		}
+	}
+	if cfg.signingKey == nil {
+		if cfg.signingKey, err = decodeKey("keys file signing_key", kf.SigningKey); err != nil || cfg.signingKey == nil {
+			return fmt.Errorf("keys file %s: signing_key missing or invalid", cfg.keysFile)
+		}
+	}
+	return nil
+}
+
+func randomKey() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.StdEncoding.EncodeToString(b[:])
+}
+
+// bootstrapAdmin creates the first admin from USERDESK_ADMIN_EMAIL and
+// USERDESK_ADMIN_PASSWORD when no operator exists; it never touches an
+// existing operator.
+func (a *app) bootstrapAdmin(ctx context.Context) error {
+	if a.cfg.adminEmail == "" || a.cfg.adminPassword == "" {
+		return nil
+	}
+	return a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		n, err := a.users.CountOperators(ctx, tx)
+		if err != nil || n > 0 {
+			return err
+		}
+		_, err = a.users.CreateOperator(ctx, tx, usermgmt.NewOperator{
+			Name: "Administrator", Email: a.cfg.adminEmail, Password: a.cfg.adminPassword, Roles: []string{usermgmt.RoleAdmin},
+		})
+		if err != nil {
+			return fmt.Errorf("bootstrap admin: %w", err)
+		}
+		a.log.Info("created the first admin operator", "email", a.cfg.adminEmail)
+		return nil
+	})
+}

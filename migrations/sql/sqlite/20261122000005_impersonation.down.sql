@@ -1,0 +1,1 @@
+DROP TABLE userdesk_impersonation_tokens;

@@ -1,0 +1,256 @@
+package usermgmt
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/userdesk/userdesk/fees"
+)
+
+// SQL of the users list. The statements read the same on both dialects:
+// LIKE over columns normalised in Go, row-value comparisons for the keyset,
+// EXISTS probes into the join tables. Only the indexes differ (migration
+// 20261122000006): pg_trgm GIN indexes make the LIKE an index search on
+// PostgreSQL; SQLite checks it row by row while walking a sort index.
+
+// listRecord is what one list row reads from userdesk_users.
+type listRecord struct {
+	bun.BaseModel `bun:"table:userdesk_users,alias:u"`
+
+	ID                uuid.UUID `bun:"id,type:uuid"`
+	PictureURL        string    `bun:"picture_url"`
+	FirstName         string    `bun:"first_name"`
+	LastName          string    `bun:"last_name"`
+	Email             string    `bun:"email"`
+	Phone             string    `bun:"phone"`
+	PreferredLanguage string    `bun:"preferred_language"`
+	Timezone          string    `bun:"timezone"`
+	Status            Status    `bun:"status"`
+	CreatedAt         time.Time `bun:"created_at"`
+	UpdatedAt         time.Time `bun:"updated_at"`
+	SortName          string    `bun:"sort_name"`
+	Listings          int64     `bun:"listings_count"`
+	AskerBookings     int64     `bun:"asker_bookings_count"`
+	OfferorBookings   int64     `bun:"offeror_bookings_count"`
+	FeeCustomized     bool      `bun:"fee_customized"`
+}
+
+// listColumns are the columns listRecord reads; fee_customized is the rule
+// of fees.Override.Mode in SQL.
+const listColumns = "u.id, u.picture_url, u.first_name, u.last_name, u.email, u.phone, " +
+	"u.preferred_language, u.timezone, u.status, u.created_at, u.updated_at, u.sort_name, " +
+	"u.listings_count, u.asker_bookings_count, u.offeror_bookings_count, " +
+	"(" + feesCustomizedSQL + ") AS fee_customized"
+
+// feesCustomizedSQL is true for a user on customized fees: the switch off
+// and at least one fee field set (fees.Override.Mode).
+const feesCustomizedSQL = "u.fee_use_standard = ? AND (u.fee_asker_percent IS NOT NULL OR " +
+	"u.fee_asker_fixed IS NOT NULL OR u.fee_offeror_percent IS NOT NULL OR u.fee_offeror_fixed IS NOT NULL)"
+
+// row turns the record into a list row, masking email and phone unless
+// plain is true.
+func (r *listRecord) row(plain bool) ListRow {
+	row := ListRow{
+		ID: r.ID, PictureURL: r.PictureURL, FirstName: r.FirstName, LastName: r.LastName,
+		Email: r.Email, Phone: r.Phone, Masked: !plain,
+		PreferredLanguage: r.PreferredLanguage, Timezone: r.Timezone, Fees: fees.Standard, Status: r.Status,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		AskerBookings: r.AskerBookings, OfferorBookings: r.OfferorBookings, Listings: r.Listings,
+	}
+	row.FullName = (&User{FirstName: r.FirstName, LastName: r.LastName}).FullName()
+	if r.FeeCustomized {
+		row.Fees = fees.Customized
+	}
+	if !plain {
+		row.Email, row.Phone = MaskEmail(r.Email), MaskPhone(r.Phone)
+	}
+	return row
+}
+
+// listQuery is a validated ListQuery ready to run.
+type listQuery struct {
+	q       ListQuery
+	kw      listKeyword
+	hasKW   bool
+	limit   int
+	sortCol string // "u.created_at", "u.updated_at" or "u.sort_name"
+	after   *listKey
+	fp      string // fingerprint of the query, bound into cursors
+}
+
+// listKey is a position in the list: the last row's sort key and UID.
+type listKey struct {
+	t  time.Time // SortCreated, SortUpdated
+	s  string    // SortName
+	id uuid.UUID
+}
+
+// compileList validates q and prepares its SQL. Returns a *ValidationError.
+func compileList(q ListQuery) (*listQuery, error) {
+	if err := q.validate(); err != nil {
+		return nil, err
+	}
+	lq := &listQuery{q: q, limit: q.Limit}
+	lq.kw, lq.hasKW = compileKeyword(q.Keyword)
+	switch q.Sort {
+	case SortUpdated:
+		lq.sortCol = "u.updated_at"
+	case SortName:
+		lq.sortCol = "u.sort_name"
+	default:
+		lq.sortCol = "u.created_at"
+	}
+	lq.fp = fingerprint(q)
+	return lq, nil
+}
+
+// keyOf returns the keyset position of r.
+func (lq *listQuery) keyOf(r *listRecord) listKey {
+	k := listKey{id: r.ID}
+	switch lq.q.Sort {
+	case SortUpdated:
+		k.t = r.UpdatedAt.UTC()
+	case SortName:
+		k.s = r.SortName
+	default:
+		k.t = r.CreatedAt.UTC()
+	}
+	return k
+}
+
+// fetch reads up to n rows after lq.after.
+func (lq *listQuery) fetch(ctx context.Context, db bun.IDB, n int) ([]listRecord, error) {
+	recs := make([]listRecord, 0, n)
+	if err := lq.selectQuery(db, &recs, n).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("usermgmt: list users: %w", err)
+	}
+	return recs, nil
+}
+
+// selectQuery is the SELECT of up to n rows after lq.after into dest.
+func (lq *listQuery) selectQuery(db bun.IDB, dest *[]listRecord, n int) *bun.SelectQuery {
+	sq := db.NewSelect().Model(dest).ColumnExpr(listColumns, false)
+	sq = lq.where(sq)
+	if k := lq.after; k != nil {
+		var key any = k.t
+		if lq.q.Sort == SortName {
+			key = k.s
+		}
+		op := "<"
+		if lq.q.Dir == Asc {
+			op = ">"
+		}
+		sq = sq.Where("("+lq.sortCol+", u.id) "+op+" (?, ?)", key, k.id)
+	}
+	dir := " DESC"
+	if lq.q.Dir == Asc {
+		dir = " ASC"
+	}
+	return sq.OrderExpr(lq.sortCol + dir).OrderExpr("u.id" + dir).Limit(int64(n))
+}
+
+// count counts the matching users.
+func (lq *listQuery) count(ctx context.Context, db bun.IDB) (int64, error) {
+	var n int64
+	sq := db.NewSelect().TableExpr("userdesk_users AS u").ColumnExpr("count(*)")
+	if err := lq.where(sq).Scan(ctx, &n); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// likeEscape is the LIKE escape character: not a backslash, whose meaning
+// in string literals differs between SQL dialects and settings.
+const likeEscape = "!"
+
+// containsPattern returns the LIKE pattern matching s as a substring.
+func containsPattern(s string) string {
+	r := strings.NewReplacer(likeEscape, likeEscape+likeEscape, "%", likeEscape+"%", "_", likeEscape+"_")
+	return "%" + r.Replace(s) + "%"
+}
+
+// where adds the query's filters and keyword to sq.
+func (lq *listQuery) where(sq *bun.SelectQuery) *bun.SelectQuery {
+	q := lq.q
+	sq = sq.Where("u.deleted_at IS NULL")
+	if lq.hasKW {
+		switch k := lq.kw; {
+		case k.id != nil:
+			sq = sq.Where("u.id = ?", *k.id)
+		case k.digits != "":
+			sq = sq.Where("(u.phone_digits LIKE ? ESCAPE '"+likeEscape+"' OR u.search_text LIKE ? ESCAPE '"+likeEscape+"')",
+				containsPattern(k.digits), containsPattern(k.phrase))
+		default:
+			for _, w := range k.words {
+				sq = sq.Where("u.search_text LIKE ? ESCAPE '"+likeEscape+"'", containsPattern(w))
+			}
+		}
+	}
+	const hasRole = "EXISTS (SELECT 1 FROM userdesk_user_roles AS r WHERE r.user_id = u.id AND r.role = ?)"
+	switch q.Roles {
+	case RoleFilterAnyOfferor:
+		sq = sq.Where(hasRole, RoleOfferor)
+	case RoleFilterAnyAsker:
+		sq = sq.Where(hasRole, RoleAsker)
+	case RoleFilterBoth:
+		sq = sq.Where(hasRole, RoleOfferor).Where(hasRole, RoleAsker)
+	case RoleFilterOfferorsOnly:
+		sq = sq.Where(hasRole, RoleOfferor).Where("NOT "+hasRole, RoleAsker)
+	case RoleFilterAskersOnly:
+		sq = sq.Where(hasRole, RoleAsker).Where("NOT "+hasRole, RoleOfferor)
+	}
+	if len(q.Statuses) > 0 {
+		sq = sq.Where("u.status IN (?)", bun.In(q.Statuses))
+	}
+	if q.HasListing != nil {
+		if *q.HasListing {
+			sq = sq.Where("u.listings_count > 0")
+		} else {
+			sq = sq.Where("u.listings_count = 0")
+		}
+	}
+	if len(q.Languages) > 0 {
+		var conds []string
+		var args []any
+		for _, l := range q.Languages {
+			conds = append(conds, "l.language = ?")
+			args = append(args, l)
+			if !strings.Contains(l, "-") {
+				conds = append(conds, "l.language LIKE ?")
+				args = append(args, l+"-%")
+			}
+		}
+		sq = sq.Where("EXISTS (SELECT 1 FROM userdesk_user_languages AS l WHERE l.user_id = u.id AND ("+
+			strings.Join(conds, " OR ")+"))", args...)
+	}
+	if q.CreatedFrom != nil {
+		sq = sq.Where("u.created_at >= ?", q.CreatedFrom.UTC())
+	}
+	if q.CreatedTo != nil {
+		sq = sq.Where("u.created_at < ?", q.CreatedTo.UTC())
+	}
+	if q.Fees != nil {
+		if *q.Fees == fees.Customized {
+			sq = sq.Where("("+feesCustomizedSQL+")", false)
+		} else {
+			sq = sq.Where("NOT ("+feesCustomizedSQL+")", false)
+		}
+	}
+	for _, f := range []struct {
+		col string
+		v   *bool
+	}{{"u.id_verified", q.IDVerified}, {"u.email_verified", q.EmailVerified}, {"u.phone_verified", q.PhoneVerified}} {
+		if f.v != nil {
+			sq = sq.Where(f.col+" = ?", *f.v)
+		}
+	}
+	if q.CategoryID != nil {
+		sq = sq.Where("EXISTS (SELECT 1 FROM userdesk_user_categories AS c WHERE c.user_id = u.id AND c.category_id = ?)", *q.CategoryID)
+	}
+	return sq
+}
