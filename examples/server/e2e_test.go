@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/xuri/excelize/v2"
 
@@ -345,6 +346,14 @@ func TestBadInputChangesNothing(t *testing.T) {
 		e := newE2E(t, db)
 		admin := e.operator(usermgmt.RoleAdmin)
 		uid := e.register("Ada", "Lovelace", "ada@example.com", "+447700900001", "asker")
+		owner := e.register("Grace", "Hopper", "grace@example.com", "+447700900002", "offeror")
+		g, _, err := e.app.users.InviteGuest(context.Background(), db, uuid.MustParse(owner), usermgmt.GuestInvite{Email: "ada@example.com", Roles: []usermgmt.GuestRole{usermgmt.GuestViewPayouts}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gp := "/admin/v1/users/" + owner + "/guests/" + g.ID.String()
+		session := e.anon.json("POST", "/v1/login", map[string]string{"email": "ada@example.com", "password": "user password 1234"}, 200)["token"].(string)
+		user := e.anon.as(session)
 		before := admin.json("GET", "/admin/v1/users/"+uid, nil, 200)
 		huge := `{"reason": "` + strings.Repeat("x", maxBodyBytes) + `"}`
 		u := "/admin/v1/users/" + uid
@@ -382,6 +391,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 			{"POST", "/v1/register", `{}`, 400},
 			{"POST", "/v1/fees/quote", `{"price": "-5", "currency": "EUR"}`, 400},
 			{"POST", "/admin/v1/login", `{"email": 5}`, 400},
+			{"PATCH", gp, `{"version": 1, "roles": ["superuser"]}`, 400},
+			{"PATCH", gp, `{"version": 1, "email": "not-an-email"}`, 400},
+			{"PATCH", gp, `{"roles": ["view_payouts"]}`, 400},
+			{"PATCH", gp, `{"version": 7, "roles": ["manage_bookings"]}`, 409},
+			{"PATCH", "/admin/v1/users/" + uid + "/guests/" + g.ID.String(), `{"version": 1, "roles": ["manage_bookings"]}`, 404},
 		} {
 			t.Run(tc.method+" "+strings.TrimPrefix(tc.path, u)+" "+tc.body[:min(len(tc.body), 40)], func(t *testing.T) {
 				st, h, raw := admin.do(tc.method, tc.path, tc.body)
@@ -393,6 +407,14 @@ func TestBadInputChangesNothing(t *testing.T) {
 					t.Fatalf("problem document: %s", raw)
 				}
 			})
+		}
+		for _, body := range []string{`{"first_name": "NoVersion"}`, `{"version": 1, "email": "x"}`, `{"version": 1, "status": "live"}`, `[]`} {
+			if st, h, raw := user.do("PATCH", "/v1/me", body); st != 400 || h.Get("Content-Type") != "application/problem+json" {
+				t.Fatalf("PATCH /v1/me %s: %d %s", body, st, raw)
+			}
+		}
+		if gs := admin.json("GET", "/admin/v1/users/"+owner+"/guests", nil, 200)["items"].([]any); gs[0].(map[string]any)["version"].(float64) != 1 {
+			t.Fatalf("bad input changed the guest: %v", gs)
 		}
 		after := admin.json("GET", "/admin/v1/users/"+uid, nil, 200)
 		if fmt.Sprint(before) != fmt.Sprint(after) {
