@@ -53,6 +53,9 @@ func (a *app) detail(r *http.Request, op *usermgmt.Operator, u *usermgmt.User) (
 	if d.Guests, err = a.users.ListGuests(ctx, a.db, op.ID, u.ID); err != nil {
 		return nil, err
 	}
+	if d.Guests == nil {
+		d.Guests = []usermgmt.Guest{}
+	}
 	if d.Masked {
 		for i := range d.Guests {
 			d.Guests[i].Email = usermgmt.MaskEmail(d.Guests[i].Email)
@@ -63,6 +66,9 @@ func (a *app) detail(r *http.Request, op *usermgmt.Operator, u *usermgmt.User) (
 	}
 	if d.Categories, err = a.users.UserCategories(ctx, a.db, u.ID); err != nil {
 		return nil, err
+	}
+	if d.Categories == nil {
+		d.Categories = []usermgmt.Category{}
 	}
 	return d, nil
 }
@@ -321,6 +327,9 @@ func (a *app) userGuests(w http.ResponseWriter, r *http.Request) error {
 	gs, err := a.users.ListGuests(r.Context(), a.db, op.ID, id)
 	if err != nil {
 		return err
+	}
+	if gs == nil {
+		gs = []usermgmt.Guest{}
 	}
 	if !a.users.Can(op, usermgmt.PermReadPersonalData) {
 		for i := range gs {

@@ -48,18 +48,18 @@ var (
 	}
 )
 
-// seedDemo fills an empty database with demo operators and users. It does
-// nothing when any operator exists already.
-func (a *app) seedDemo(ctx context.Context, out io.Writer) error {
+// seedDemo fills an empty database with demo operators and users, and
+// reports whether it did. It does nothing when any operator exists.
+func (a *app) seedDemo(ctx context.Context, out io.Writer) (bool, error) {
 	n, err := a.users.CountOperators(ctx, a.db)
 	if err != nil || n > 0 {
-		return err
+		return false, err
 	}
 	// Demo users are hashed with cheap argon2 parameters so that seeding
 	// takes seconds; their hashes are upgraded at their first login.
 	cheap, err := usermgmt.New(usermgmt.Config{Argon2: usermgmt.Argon2Params{Memory: 1024, Iterations: 1, Parallelism: 1}, BankKeys: a.bankKeys()})
 	if err != nil {
-		return err
+		return false, err
 	}
 	type demoOp struct{ role, email, password string }
 	ops := []demoOp{{usermgmt.RoleAdmin, "admin@demo.userdesk.test", ""}, {usermgmt.RoleSupport, "support@demo.userdesk.test", ""}, {usermgmt.RoleFinance, "finance@demo.userdesk.test", ""}}
@@ -100,14 +100,14 @@ func (a *app) seedDemo(ctx context.Context, out io.Writer) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("demo data: %w", err)
+		return false, fmt.Errorf("demo data: %w", err)
 	}
 	fmt.Fprintf(out, "\nDemo data: %d users seeded in %s. Demo operators (passwords shown once, now):\n", demoUsers, time.Since(start).Round(time.Millisecond))
 	for _, op := range ops {
 		fmt.Fprintf(out, "  %-8s %-28s %s\n", op.role, op.email, op.password)
 	}
 	fmt.Fprintf(out, "Demo users log in at POST /v1/login with password %q.\n\n", demoUserPassword)
-	return nil
+	return true, nil
 }
 
 func randomPassword() string {

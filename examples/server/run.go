@@ -62,8 +62,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err := a.bootstrapAdmin(ctx); err != nil {
 		return err
 	}
+	seeded := false
 	if cfg.demo {
-		if err := a.seedDemo(ctx, out); err != nil {
+		if seeded, err = a.seedDemo(ctx, out); err != nil {
 			return err
 		}
 	}
@@ -77,7 +78,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	addr := ln.Addr().String()
-	logger.Info("listening", "url", "http://"+addr, "try", "curl -s http://"+addr+"/healthz ; see README.md for the tour")
+	logger.Info("listening", "url", "http://"+addr, "openapi", "http://"+addr+"/openapi.json")
+	if seeded {
+		fmt.Fprintf(out, "Try first (README.md has the whole tour):\n"+
+			"  curl -s -X POST http://%s/admin/v1/login -d '{\"email\": \"admin@demo.userdesk.test\", \"password\": \"<the admin password above>\"}'\n"+
+			"  curl -s 'http://%s/admin/v1/users?q=muller' -H 'Authorization: Bearer <token>'\n\n", addr, addr)
+	}
 	if ready != nil {
 		ready <- addr
 	}
