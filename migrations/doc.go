@@ -15,9 +15,28 @@
 // (PostgreSQL and SQLite both have transactional DDL), so a failed migration
 // leaves nothing behind.
 //
-// Tables so far:
+// Tables:
 //
 //   - userdesk_platform_settings: one row of platform-wide settings
 //     (standard fee schedule, currency, default initial user status,
 //     switch or non-switch platform mode).
+//   - userdesk_users, userdesk_user_roles, userdesk_user_languages: the
+//     platform's users, with their roles and spoken languages as join
+//     tables; the detail view's columns (PSP, counters, fee override,
+//     verification flags, erasure tombstone) and the search columns.
+//   - userdesk_operators, userdesk_operator_roles: back-office operators.
+//   - userdesk_sessions: hashed login-session tokens of operators and
+//     users.
+//   - userdesk_audit_log: the append-only audit log (triggers refuse
+//     UPDATE and DELETE).
+//   - userdesk_bank_accounts: sealed bank details.
+//   - userdesk_categories, userdesk_user_categories: the category catalog
+//     and each user's categories.
+//   - userdesk_guests, userdesk_guest_roles: guest invitations.
+//   - userdesk_impersonation_tokens: issued impersonation tokens and their
+//     revocation.
+//
+// On PostgreSQL the users list's indexes need the pg_trgm extension, which
+// the migrations create (CREATE EXTENSION IF NOT EXISTS pg_trgm): the
+// migrating role needs the right to create it, or a DBA creates it first.
 package migrations
