@@ -74,11 +74,7 @@ func (a *app) detail(r *http.Request, op *usermgmt.Operator, u *usermgmt.User) (
 }
 
 func (a *app) userGet(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathUUID(r, "uid")
+	op, id, err := a.operatorAndUser(r)
 	if err != nil {
 		return err
 	}
@@ -96,11 +92,7 @@ func (a *app) userGet(w http.ResponseWriter, r *http.Request) error {
 // userPatch applies a partial update guarded by the version, given in the
 // body or as If-Match.
 func (a *app) userPatch(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathUUID(r, "uid")
+	op, id, err := a.operatorAndUser(r)
 	if err != nil {
 		return err
 	}
@@ -144,11 +136,7 @@ type statusRequest struct {
 }
 
 func (a *app) userStatus(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathUUID(r, "uid")
+	op, id, err := a.operatorAndUser(r)
 	if err != nil {
 		return err
 	}
@@ -164,11 +152,7 @@ func (a *app) userStatus(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *app) userPassword(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathUUID(r, "uid")
+	op, id, err := a.operatorAndUser(r)
 	if err != nil {
 		return err
 	}
@@ -184,11 +168,7 @@ func (a *app) userPassword(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *app) userFeesGet(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathUUID(r, "uid")
+	op, id, err := a.operatorAndUser(r)
 	if err != nil {
 		return err
 	}
@@ -200,11 +180,7 @@ func (a *app) userFeesGet(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *app) userFeesPut(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathUUID(r, "uid")
+	op, id, err := a.operatorAndUser(r)
 	if err != nil {
 		return err
 	}
@@ -221,11 +197,7 @@ func (a *app) userFeesPut(w http.ResponseWriter, r *http.Request) error {
 
 // userFeesPreview quotes a sample price with the user's effective fees.
 func (a *app) userFeesPreview(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathUUID(r, "uid")
+	op, id, err := a.operatorAndUser(r)
 	if err != nil {
 		return err
 	}
@@ -257,11 +229,7 @@ type categoriesRequest struct {
 }
 
 func (a *app) userCategories(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathUUID(r, "uid")
+	op, id, err := a.operatorAndUser(r)
 	if err != nil {
 		return err
 	}
@@ -277,11 +245,7 @@ func (a *app) userCategories(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *app) userVerifications(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathUUID(r, "uid")
+	op, id, err := a.operatorAndUser(r)
 	if err != nil {
 		return err
 	}
@@ -299,11 +263,7 @@ func (a *app) userVerifications(w http.ResponseWriter, r *http.Request) error {
 // userBankAccount shows the bank account masked, or in clear with
 // ?reveal=true for an operator who may read personal data (audited).
 func (a *app) userBankAccount(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathUUID(r, "uid")
+	op, id, err := a.operatorAndUser(r)
 	if err != nil {
 		return err
 	}
@@ -316,11 +276,7 @@ func (a *app) userBankAccount(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *app) userGuests(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathUUID(r, "uid")
+	op, id, err := a.operatorAndUser(r)
 	if err != nil {
 		return err
 	}
@@ -340,11 +296,7 @@ func (a *app) userGuests(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *app) userGuestPatch(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
-	owner, err := pathUUID(r, "uid")
+	op, owner, err := a.operatorAndUser(r)
 	if err != nil {
 		return err
 	}
@@ -389,11 +341,7 @@ type deleteRequest struct {
 // userDelete erases the user (GDPR). The reason comes in the body or as
 // ?reason=.
 func (a *app) userDelete(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathUUID(r, "uid")
+	op, id, err := a.operatorAndUser(r)
 	if err != nil {
 		return err
 	}
@@ -411,11 +359,7 @@ func (a *app) userDelete(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *app) userAudit(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathUUID(r, "uid")
+	op, id, err := a.operatorAndUser(r)
 	if err != nil {
 		return err
 	}
@@ -452,11 +396,7 @@ type publicProfile struct {
 // userPublicProfile shows the public profile as other users see it: hidden
 // (404 profile_hidden) when the status policy hides it.
 func (a *app) userPublicProfile(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathUUID(r, "uid")
+	op, id, err := a.operatorAndUser(r)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,17 @@ func (a *app) operator(r *http.Request) (*usermgmt.Operator, error) {
 	return op, nil
 }
 
+// operatorAndUser authenticates a back-office request about the user
+// named by the {uid} path value.
+func (a *app) operatorAndUser(r *http.Request) (*usermgmt.Operator, uuid.UUID, error) {
+	op, err := a.operator(r)
+	if err != nil {
+		return nil, uuid.Nil, err
+	}
+	id, err := pathUUID(r, "uid")
+	return op, id, err
+}
+
 // loginLimiter limits login attempts per account and per client address
 // with fixed windows, in memory (per replica; a deployment with many
 // replicas puts a shared limiter in front).

@@ -52,11 +52,7 @@ var landingPaths = map[impersonation.Landing]string{
 // impersonate starts an impersonation: the token and the dashboard URL it
 // opens (the token travels as "Authorization: Bearer").
 func (a *app) impersonate(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathUUID(r, "uid")
+	op, id, err := a.operatorAndUser(r)
 	if err != nil {
 		return err
 	}
