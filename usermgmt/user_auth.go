@@ -2,7 +2,10 @@ package usermgmt
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -58,4 +61,28 @@ func (s *Service) GetUser(ctx context.Context, db bun.IDB, actor, id uuid.UUID) 
 // "me"). Returns ErrNotFound.
 func (s *Service) GetOwnUser(ctx context.Context, db bun.IDB, id uuid.UUID) (*User, error) {
 	return getUser(ctx, db, id)
+}
+
+// Standing is the part of a user that access decisions need.
+type Standing struct {
+	Status  Status
+	Deleted bool
+}
+
+// UserStanding reads a user's status and erasure mark in one indexed
+// query, for hot paths such as verifying a token on every request.
+// Returns ErrNotFound.
+func (s *Service) UserStanding(ctx context.Context, db bun.IDB, id uuid.UUID) (Standing, error) {
+	var row struct {
+		Status    Status     `bun:"status"`
+		DeletedAt *time.Time `bun:"deleted_at"`
+	}
+	err := db.NewSelect().Model((*User)(nil)).Column("status", "deleted_at").Where("id = ?", id).Scan(ctx, &row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Standing{}, ErrNotFound
+	}
+	if err != nil {
+		return Standing{}, fmt.Errorf("usermgmt: user standing: %w", err)
+	}
+	return Standing{Status: row.Status, Deleted: row.DeletedAt != nil}, nil
 }

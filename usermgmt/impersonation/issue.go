@@ -104,7 +104,7 @@ func (s *Service) Issue(ctx context.Context, db bun.IDB, req IssueRequest) (*Iss
 		if _, err := s.users.Authorize(ctx, tx, req.OperatorID, usermgmt.PermImpersonate); err != nil {
 			return err
 		}
-		u, err := s.users.GetOwnUser(ctx, tx, req.UserID)
+		u, err := s.users.UserStanding(ctx, tx, req.UserID)
 		if err != nil {
 			return err
 		}
@@ -167,9 +167,9 @@ func (s *Service) checkRequest(req IssueRequest) error {
 
 // impersonable applies the user side of the policy, at issue and at
 // verification alike.
-func (s *Service) impersonable(u *usermgmt.User) error {
+func (s *Service) impersonable(u usermgmt.Standing) error {
 	switch {
-	case u.Deleted():
+	case u.Deleted:
 		return fmt.Errorf("%w: the user was erased", ErrUserRefused)
 	case u.Status == usermgmt.StatusInvalidated && !s.allowInvalid:
 		return fmt.Errorf("%w: the user is invalidated", ErrUserRefused)

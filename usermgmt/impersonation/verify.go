@@ -189,7 +189,7 @@ func (s *Service) checkParties(ctx context.Context, db bun.IDB, rec *Record) err
 		}
 		return err
 	}
-	u, err := s.users.GetOwnUser(ctx, db, rec.UserID)
+	u, err := s.users.UserStanding(ctx, db, rec.UserID)
 	if errors.Is(err, usermgmt.ErrNotFound) {
 		return refuse(CheckUser, "the user no longer exists")
 	}
