@@ -49,9 +49,8 @@ var exportColumns = [...]string{
 // leading "'" in both formats (OWASP ASVS 5.0 1.2.10); a phone number
 // "+33…" therefore reads "'+33…". An XLSX sheet holds at most 1,048,575
 // users under its header; the export continues on sheets "Users (2)",
-// "Users (3)", …. CSV goes to w batch by batch; XLSX is assembled by
-// excelize's StreamWriter (rows past its in-memory buffer go to a
-// temporary file) and copied to w at the end.
+// "Users (3)", …. Both formats go straight to w, batch by batch (XLSX as
+// a zip archive streamed part by part), with no temporary file.
 //
 // progress, when not nil, is called after each batch with the number of
 // rows written so far.

@@ -1,13 +1,16 @@
 package usermgmt
 
 import (
+	"archive/zip"
+	"bufio"
+	"compress/flate"
 	"encoding/csv"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // The two export formats. Both write the columns of exportColumns and
@@ -65,112 +68,226 @@ func (e *csvExport) abort() {}
 // xlsxMaxRows is how many rows an Excel sheet holds, header included.
 const xlsxMaxRows = 1 << 20
 
-// xlsxDateFormat shows creation dates as ISO 8601 UTC; the cell holds a
-// date serial number, so it sorts and filters as a date.
-const xlsxDateFormat = `yyyy-mm-dd"T"hh:mm:ss"Z"`
-
 // xlsxSheetName is the first sheet's name; the next ones are "Users (2)"…
 const xlsxSheetName = "Users"
 
-// xlsxExport writes an XLSX workbook with excelize's StreamWriter.
+// xlsxExport writes an Office Open XML workbook straight to the
+// destination: a zip archive (DEFLATE at its fastest level) whose sheet
+// parts are streamed row by row, text as inline strings, counters as
+// numbers and dates as date serial numbers under an ISO 8601 number
+// format. Memory stays flat: nothing but the zip writer's window and a
+// 64 KiB buffer is held. The parts that list the sheets (workbook, its
+// relationships, content types) are written last, when the number of
+// sheets is known; the order of parts in the archive does not matter.
 type xlsxExport struct {
-	dst       io.Writer
-	f         *excelize.File
-	sw        *excelize.StreamWriter
-	maxRows   int // rows per sheet, header included
-	sheets    int
-	row       int // last row written on the current sheet
-	dateStyle int
-	cells     []any
+	zw      *zip.Writer
+	bw      *bufio.Writer // the open sheet part
+	maxRows int           // rows per sheet, header included
+	sheets  int
+	row     int // last row written on the open sheet
+	err     error
+	num     []byte
 }
 
 func newXLSXExport(w io.Writer, maxRows int) (*xlsxExport, error) {
-	f := excelize.NewFile()
-	fmtCode := xlsxDateFormat
-	style, err := f.NewStyle(&excelize.Style{CustomNumFmt: &fmtCode})
-	if err != nil {
-		_ = f.Close()
-		return nil, fmt.Errorf("usermgmt: export: %w", err)
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	e := &xlsxExport{zw: zw, maxRows: maxRows}
+	for _, p := range [][2]string{{"_rels/.rels", xlsxRootRels}, {"xl/styles.xml", xlsxStyles}} {
+		if err := e.part(p[0], p[1]); err != nil {
+			return nil, fmt.Errorf("usermgmt: export: %w", err)
+		}
 	}
-	e := &xlsxExport{dst: w, f: f, maxRows: maxRows, dateStyle: style, cells: make([]any, len(exportColumns))}
 	if err := e.nextSheet(); err != nil {
-		_ = f.Close()
 		return nil, fmt.Errorf("usermgmt: export: %w", err)
 	}
 	return e, nil
 }
 
-// nextSheet flushes the current sheet and starts the next one with the
-// header row.
-func (e *xlsxExport) nextSheet() error {
-	if e.sw != nil {
-		if err := e.sw.Flush(); err != nil {
-			return err
-		}
-	}
-	e.sheets++
-	name := xlsxSheetName
-	if e.sheets == 1 {
-		if err := e.f.SetSheetName("Sheet1", name); err != nil {
-			return err
-		}
-	} else {
-		name = fmt.Sprintf("%s (%d)", xlsxSheetName, e.sheets)
-		if _, err := e.f.NewSheet(name); err != nil {
-			return err
-		}
-	}
-	sw, err := e.f.NewStreamWriter(name)
+// part writes a whole part.
+func (e *xlsxExport) part(name, content string) error {
+	f, err := e.zw.Create(name)
 	if err != nil {
 		return err
 	}
-	e.sw = sw
-	header := make([]any, len(exportColumns))
-	for i, h := range exportColumns {
-		header[i] = h
-	}
-	e.row = 1
-	return sw.SetRow("A1", header)
+	_, err = io.WriteString(f, content)
+	return err
 }
 
+// endSheet closes the open sheet part.
+func (e *xlsxExport) endSheet() error {
+	if e.bw == nil {
+		return nil
+	}
+	_, _ = e.bw.WriteString("</sheetData></worksheet>")
+	err := e.bw.Flush()
+	e.bw = nil
+	return err
+}
+
+// nextSheet closes the open sheet and starts the next one with the header
+// row.
+func (e *xlsxExport) nextSheet() error {
+	if err := e.endSheet(); err != nil {
+		return err
+	}
+	e.sheets++
+	f, err := e.zw.Create(fmt.Sprintf("xl/worksheets/sheet%d.xml", e.sheets))
+	if err != nil {
+		return err
+	}
+	e.bw = bufio.NewWriterSize(f, 64<<10)
+	_, _ = e.bw.WriteString(xml.Header + `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+	e.row = 1
+	_, _ = e.bw.WriteString(`<row r="1">`)
+	for i, h := range exportColumns {
+		e.text(i, h)
+	}
+	_, err = e.bw.WriteString(`</row>`)
+	return err
+}
+
+// xlsxColumns are the column letters of the export's columns.
+var xlsxColumns = [len(exportColumns)]string{"A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M"}
+
+// ref writes ` r="C7"` for column col of the current row.
+func (e *xlsxExport) ref(col int) {
+	_, _ = e.bw.WriteString(` r="`)
+	_, _ = e.bw.WriteString(xlsxColumns[col])
+	e.num = strconv.AppendInt(e.num[:0], int64(e.row), 10)
+	_, _ = e.bw.Write(e.num)
+	_ = e.bw.WriteByte('"')
+}
+
+// text writes an inline string cell (empty strings write no cell). XML
+// escaping replaces characters XML cannot hold (NUL, other controls) with
+// U+FFFD.
+func (e *xlsxExport) text(col int, s string) {
+	if s == "" {
+		return
+	}
+	_, _ = e.bw.WriteString(`<c`)
+	e.ref(col)
+	_, _ = e.bw.WriteString(` t="inlineStr"><is><t xml:space="preserve">`)
+	_ = xml.EscapeText(e.bw, []byte(s))
+	_, _ = e.bw.WriteString(`</t></is></c>`)
+}
+
+// number writes a numeric cell; style 1 is the date format.
+func (e *xlsxExport) number(col int, v []byte, style bool) {
+	_, _ = e.bw.WriteString(`<c`)
+	e.ref(col)
+	if style {
+		_, _ = e.bw.WriteString(` s="1"`)
+	}
+	_, _ = e.bw.WriteString(`><v>`)
+	_, _ = e.bw.Write(v)
+	_, _ = e.bw.WriteString(`</v></c>`)
+}
+
+// excelEpoch is day 0 of Excel's 1900 date system (which counts the
+// non-existent 1900-02-29, hence the 30th).
+var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+
 func (e *xlsxExport) write(r *ListRow) error {
+	if e.err != nil {
+		return e.err
+	}
 	if e.row >= e.maxRows {
-		if err := e.nextSheet(); err != nil {
-			return err
+		if e.err = e.nextSheet(); e.err != nil {
+			return e.err
 		}
 	}
 	e.row++
-	c := e.cells
-	c[0] = neutralize(r.PictureURL)
-	c[1] = neutralize(r.FullName)
-	c[2] = neutralize(r.Email)
-	c[3] = neutralize(r.Phone)
-	c[4] = neutralize(r.PreferredLanguage)
-	c[5] = neutralize(r.Timezone)
-	c[6] = string(r.Fees)
-	c[7] = string(r.Status)
-	c[8] = excelize.Cell{StyleID: e.dateStyle, Value: r.CreatedAt.UTC()}
-	c[9] = r.AskerBookings
-	c[10] = r.OfferorBookings
-	c[11] = r.Listings
-	c[12] = r.ID.String()
-	cell, err := excelize.CoordinatesToCellName(1, e.row)
-	if err != nil {
-		return err
-	}
-	return e.sw.SetRow(cell, c)
+	e.num = strconv.AppendInt(e.num[:0], int64(e.row), 10)
+	_, _ = e.bw.WriteString(`<row r="`)
+	_, _ = e.bw.Write(e.num)
+	_, _ = e.bw.WriteString(`">`)
+	e.text(0, neutralize(r.PictureURL))
+	e.text(1, neutralize(r.FullName))
+	e.text(2, neutralize(r.Email))
+	e.text(3, neutralize(r.Phone))
+	e.text(4, neutralize(r.PreferredLanguage))
+	e.text(5, neutralize(r.Timezone))
+	e.text(6, string(r.Fees))
+	e.text(7, string(r.Status))
+	serial := float64(r.CreatedAt.Sub(excelEpoch)) / float64(24*time.Hour)
+	e.number(8, strconv.AppendFloat(nil, serial, 'f', -1, 64), true)
+	e.number(9, strconv.AppendInt(nil, r.AskerBookings, 10), false)
+	e.number(10, strconv.AppendInt(nil, r.OfferorBookings, 10), false)
+	e.number(11, strconv.AppendInt(nil, r.Listings, 10), false)
+	e.text(12, r.ID.String())
+	_, e.err = e.bw.WriteString(`</row>`)
+	return e.err
 }
 
-// flush does nothing: a workbook is a zip archive whose parts excelize
-// writes at the end.
-func (e *xlsxExport) flush() error { return nil }
+// flush hands the rows written so far to the destination (beyond what
+// DEFLATE keeps in its window), so a writer error shows at once.
+func (e *xlsxExport) flush() error {
+	if e.err != nil {
+		return e.err
+	}
+	if e.err = e.bw.Flush(); e.err != nil {
+		return e.err
+	}
+	e.err = e.zw.Flush()
+	return e.err
+}
 
 func (e *xlsxExport) close() error {
-	defer e.f.Close()
-	if err := e.sw.Flush(); err != nil {
+	if e.err != nil {
+		return e.err
+	}
+	if err := e.endSheet(); err != nil {
 		return err
 	}
-	return e.f.Write(e.dst)
+	var sheets, rels, types strings.Builder
+	for i := 1; i <= e.sheets; i++ {
+		name := xlsxSheetName
+		if i > 1 {
+			name = fmt.Sprintf("%s (%d)", xlsxSheetName, i)
+		}
+		fmt.Fprintf(&sheets, `<sheet name="%s" sheetId="%d" r:id="rId%d"/>`, name, i, i)
+		fmt.Fprintf(&rels, `<Relationship Id="rId%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet%d.xml"/>`, i, i)
+		fmt.Fprintf(&types, `<Override PartName="/xl/worksheets/sheet%d.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`, i)
+	}
+	parts := [][2]string{
+		{"xl/workbook.xml", xml.Header + `<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ` +
+			`xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>` + sheets.String() + `</sheets></workbook>`},
+		{"xl/_rels/workbook.xml.rels", xml.Header + `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` + rels.String() +
+			fmt.Sprintf(`<Relationship Id="rId%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>`, e.sheets+1) +
+			`</Relationships>`},
+		{"[Content_Types].xml", xml.Header + `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+			`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
+			`<Default Extension="xml" ContentType="application/xml"/>` +
+			`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
+			`<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>` +
+			types.String() + `</Types>`},
+	}
+	for _, p := range parts {
+		if err := e.part(p[0], p[1]); err != nil {
+			return err
+		}
+	}
+	return e.zw.Close()
 }
 
-func (e *xlsxExport) abort() { _ = e.f.Close() }
+func (e *xlsxExport) abort() {}
+
+const xlsxRootRels = xml.Header + `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+	`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>` +
+	`</Relationships>`
+
+// xlsxStyles defines style 1: dates shown as ISO 8601 UTC.
+const xlsxStyles = xml.Header + `<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">` +
+	`<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd&quot;T&quot;hh:mm:ss&quot;Z&quot;"/></numFmts>` +
+	`<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>` +
+	`<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>` +
+	`<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>` +
+	`<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>` +
+	`<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>` +
+	`<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>` +
+	`<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>` +
+	`</styleSheet>`

@@ -51,7 +51,8 @@ func main() {
 	countRuns := flag.Int("count-runs", 30, "timed runs per count scenario")
 	reuse := flag.Bool("reuse", false, "reuse the database if it already holds -n users")
 	drop := flag.Bool("drop", false, "drop the database at the end")
-	exports := flag.Bool("exports", true, "run the 1M export measurements")
+	exports := flag.Bool("exports", true, "run the export measurements")
+	lists := flag.Bool("lists", true, "run the list and count measurements")
 	child := flag.String("child-export", "", "internal: run one export (csv or xlsx) and report")
 	out := flag.String("export-file", os.TempDir()+"/listbench-export", "internal: export destination (suffix .csv/.xlsx)")
 	flag.Parse()
@@ -99,7 +100,7 @@ func main() {
 			log.Fatalf("%s holds %d users, not %d: run without -reuse", *name, have, *n)
 		}
 		start := time.Now()
-		err := synth.LoadFast(ctx, db, synth.NewGenerator(1, time.Now()), *n, func(done int) {
+		err := synth.LoadFast(ctx, db, synth.NewGenerator(1, time.Now(), *n), *n, func(done int) {
 			fmt.Fprintf(os.Stderr, "\rseeding %d / %d", done, *n)
 		})
 		fmt.Fprintln(os.Stderr)
@@ -115,42 +116,9 @@ func main() {
 		log.Fatal(err)
 	}
 	op := operator(ctx, s, db)
-	b := &bench{ctx: ctx, s: s, db: db, op: op}
-	b.samples(ctx)
-
-	fmt.Printf("| scenario | median | p95 | max | rows |\n| --- | ---: | ---: | ---: | ---: |\n")
-	first := b.list("first page, no filter (50 rows)", *runs, func(int) usermgmt.ListQuery { return usermgmt.ListQuery{} })
-	cursor := b.walk(usermgmt.ListQuery{}, 999)
-	deep := b.list("page 1,000 by cursor", *runs, func(int) usermgmt.ListQuery { return usermgmt.ListQuery{Cursor: cursor} })
-	b.list("keyword: name fragment", *runs, func(i int) usermgmt.ListQuery {
-		return usermgmt.ListQuery{Keyword: b.names[i%len(b.names)]}
-	})
-	b.list("keyword: email fragment", *runs, func(i int) usermgmt.ListQuery {
-		return usermgmt.ListQuery{Keyword: b.emails[i%len(b.emails)]}
-	})
-	b.list("keyword: exact email", *runs, func(i int) usermgmt.ListQuery {
-		return usermgmt.ListQuery{Keyword: b.exact[i%len(b.exact)]}
-	})
-	b.list("keyword: phone digits", *runs, func(i int) usermgmt.ListQuery {
-		return usermgmt.ListQuery{Keyword: b.phones[i%len(b.phones)]}
-	})
-	filtered := func(int) usermgmt.ListQuery {
-		t := true
-		return usermgmt.ListQuery{Statuses: []usermgmt.Status{usermgmt.StatusLive}, Roles: usermgmt.RoleFilterBoth,
-			Languages: []string{"fr"}, HasListing: &t, Sort: usermgmt.SortName, Dir: usermgmt.Asc}
+	if *lists {
+		runLists(ctx, s, db, op, *runs, *countRuns)
 	}
-	b.list("filtered (live, both roles, speaks fr, has listing) and sorted by name", *runs, filtered)
-	fq := filtered(0)
-	fq.Cursor = b.walk(fq, 99)
-	b.list("same, page 100 by cursor", *runs, func(int) usermgmt.ListQuery { return fq })
-	b.list("review queue (in_review, newest first)", *runs, func(int) usermgmt.ListQuery {
-		return usermgmt.ListQuery{Statuses: []usermgmt.Status{usermgmt.StatusInReview}}
-	})
-	b.count("count, no filter", *countRuns, usermgmt.ListQuery{})
-	b.count("count, in_review", *countRuns, usermgmt.ListQuery{Statuses: []usermgmt.Status{usermgmt.StatusInReview}})
-	b.count("count, keyword (email fragment)", *countRuns, usermgmt.ListQuery{Keyword: b.emails[0]})
-	fmt.Printf("\npage 1,000 / page 1 (medians): %.2f×\n", float64(deep)/float64(first))
-
 	if *exports {
 		fmt.Printf("\n| export | rows | seconds | rows/s | peak RSS |\n| --- | ---: | ---: | ---: | ---: |\n")
 		for _, f := range []string{"csv", "xlsx"} {
@@ -161,6 +129,45 @@ func main() {
 	if *drop {
 		mustExec(ctx, admin, "DROP DATABASE "+pgx.Identifier{*name}.Sanitize()+" WITH (FORCE)")
 	}
+}
+
+// runLists times the list and count scenarios.
+func runLists(ctx context.Context, s *usermgmt.Service, db *bun.DB, op uuid.UUID, runs, countRuns int) {
+	b := &bench{ctx: ctx, s: s, db: db, op: op}
+	b.samples(ctx)
+
+	fmt.Printf("| scenario | median | p95 | max | rows |\n| --- | ---: | ---: | ---: | ---: |\n")
+	first := b.list("first page, no filter (50 rows)", runs, func(int) usermgmt.ListQuery { return usermgmt.ListQuery{} })
+	cursor := b.walk(usermgmt.ListQuery{}, 999)
+	deep := b.list("page 1,000 by cursor", runs, func(int) usermgmt.ListQuery { return usermgmt.ListQuery{Cursor: cursor} })
+	b.list("keyword: name fragment", runs, func(i int) usermgmt.ListQuery {
+		return usermgmt.ListQuery{Keyword: b.names[i%len(b.names)]}
+	})
+	b.list("keyword: email fragment", runs, func(i int) usermgmt.ListQuery {
+		return usermgmt.ListQuery{Keyword: b.emails[i%len(b.emails)]}
+	})
+	b.list("keyword: exact email", runs, func(i int) usermgmt.ListQuery {
+		return usermgmt.ListQuery{Keyword: b.exact[i%len(b.exact)]}
+	})
+	b.list("keyword: phone digits", runs, func(i int) usermgmt.ListQuery {
+		return usermgmt.ListQuery{Keyword: b.phones[i%len(b.phones)]}
+	})
+	filtered := func(int) usermgmt.ListQuery {
+		t := true
+		return usermgmt.ListQuery{Statuses: []usermgmt.Status{usermgmt.StatusLive}, Roles: usermgmt.RoleFilterBoth,
+			Languages: []string{"fr"}, HasListing: &t, Sort: usermgmt.SortName, Dir: usermgmt.Asc}
+	}
+	b.list("filtered (live, both roles, speaks fr, has listing) and sorted by name", runs, filtered)
+	fq := filtered(0)
+	fq.Cursor = b.walk(fq, 99)
+	b.list("same, page 100 by cursor", runs, func(int) usermgmt.ListQuery { return fq })
+	b.list("review queue (in_review, newest first)", runs, func(int) usermgmt.ListQuery {
+		return usermgmt.ListQuery{Statuses: []usermgmt.Status{usermgmt.StatusInReview}}
+	})
+	b.count("count, no filter", countRuns, usermgmt.ListQuery{})
+	b.count("count, in_review", countRuns, usermgmt.ListQuery{Statuses: []usermgmt.Status{usermgmt.StatusInReview}})
+	b.count("count, keyword (email fragment)", countRuns, usermgmt.ListQuery{Keyword: b.emails[0]})
+	fmt.Printf("\npage 1,000 / page 1 (medians): %.2f×\n", float64(deep)/float64(first))
 }
 
 func dbURL(server, name string) (string, error) {

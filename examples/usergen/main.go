@@ -42,7 +42,7 @@ func main() {
 		log.Fatal(err)
 	}
 	start := time.Now()
-	err = synth.LoadFast(ctx, db, synth.NewGenerator(*seed, time.Now()), *n, func(done int) {
+	err = synth.LoadFast(ctx, db, synth.NewGenerator(*seed, time.Now(), *n), *n, func(done int) {
 		fmt.Fprintf(os.Stderr, "\r%d / %d users (%.0f/s)", done, *n, float64(done)/time.Since(start).Seconds())
 	})
 	fmt.Fprintln(os.Stderr)

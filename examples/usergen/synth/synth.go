@@ -101,17 +101,22 @@ func asciiFold(s string) string {
 }
 
 // Generator produces users one by one, deterministically for its seed.
+// User i of n is created at i/n of the six years up to now (plus jitter
+// within its slot), so that, as in production, rows arrive in creation
+// order: the table's physical order follows created_at and the UUIDv7 ids.
 type Generator struct {
 	r     *rand.Rand
+	start time.Time
 	now   time.Time
-	span  time.Duration
-	total int
+	step  time.Duration
 }
 
-// NewGenerator returns a generator of users created over the six years up
-// to now.
-func NewGenerator(seed uint64, now time.Time) *Generator {
-	return &Generator{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), now: now.UTC().Truncate(time.Microsecond), span: 6 * 365 * 24 * time.Hour}
+// NewGenerator returns a generator of n users created over the six years
+// up to now.
+func NewGenerator(seed uint64, now time.Time, n int) *Generator {
+	now = now.UTC().Truncate(time.Microsecond)
+	span := 6 * 365 * 24 * time.Hour
+	return &Generator{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), start: now.Add(-span), now: now, step: span / time.Duration(max(n, 1))}
 }
 
 // uuidV7 returns a UUIDv7 for time t.
@@ -139,7 +144,7 @@ func (g *Generator) Next(i int) User {
 		}
 		w -= l.weight
 	}
-	created := g.now.Add(-time.Duration(r.Int64N(int64(g.span)))).Truncate(time.Microsecond)
+	created := g.start.Add(time.Duration(i)*g.step + time.Duration(r.Int64N(int64(g.step)))).Truncate(time.Microsecond)
 	updated := created.Add(time.Duration(r.Int64N(int64(g.now.Sub(created)) + 1))).Truncate(time.Microsecond)
 	u := usermgmt.User{
 		ID: g.uuidV7(created), FirstName: pick(r, loc.first), LastName: pick(r, loc.last),
