@@ -142,7 +142,7 @@
 // substrings, ignoring case and accents ([NormalizeSearch]); several words
 // must all match, in any order; a keyword of digits and phone punctuation
 // also matches the phone's digits (a national 0 or international 00
-// dropped); a UID finds exactly its user.
+// dropped); a UID or a complete email address finds exactly its user.
 //
 // Orders ([ListSort]): creation date (default, newest first), last update,
 // and alphabetical (last name then first name, compared on a key

@@ -78,6 +78,9 @@ func (s *Service) ExportUsers(ctx context.Context, db bun.IDB, actor uuid.UUID, 
 	if err != nil {
 		return 0, err
 	}
+	if err := lq.resolve(ctx, db); err != nil {
+		return 0, err
+	}
 	plain := s.Can(op, PermReadPersonalData)
 	var out exportWriter
 	if format == ExportCSV {

@@ -73,8 +73,11 @@ type ListQuery struct {
 	// order. A keyword made only of digits and phone punctuation
 	// ("+33 6 12-34") also matches the phone's digits, with a national
 	// leading 0 (or an international 00) dropped. A UID (36 or 32 hex
-	// digits) finds exactly that user; an exact email finds its user among
-	// the others. Empty: no search.
+	// digits) finds exactly that user, and so does a complete email address
+	// of an account (through the unique email index, whatever its letter
+	// case): a pasted address means that account. An address that is no
+	// account's is searched as a fragment like any other keyword. Empty: no
+	// search.
 	Keyword string `json:"keyword,omitempty"`
 	// Roles keeps vendors, customers or both; "" keeps everyone.
 	Roles RoleFilter `json:"roles,omitempty"`
@@ -168,6 +171,9 @@ func (s *Service) ListUsers(ctx context.Context, db bun.IDB, actor uuid.UUID, q 
 	if err != nil {
 		return ListPage{}, err
 	}
+	if err := lq.resolve(ctx, db); err != nil {
+		return ListPage{}, err
+	}
 	recs, err := lq.fetch(ctx, db, lq.limit+1)
 	if err != nil {
 		return ListPage{}, err
@@ -201,6 +207,9 @@ func (s *Service) CountUsers(ctx context.Context, db bun.IDB, actor uuid.UUID, q
 	if _, err := s.Authorize(ctx, db, actor, PermReadUsers); err != nil {
 		return 0, err
 	}
+	if err := lq.resolve(ctx, db); err != nil {
+		return 0, err
+	}
 	n, err := lq.count(ctx, db)
 	if err != nil {
 		return 0, fmt.Errorf("usermgmt: count users: %w", err)
@@ -219,6 +228,7 @@ func sortName(last, first string) string {
 // listKeyword is a keyword compiled into the conditions it stands for.
 type listKeyword struct {
 	id     *uuid.UUID // a UID: that user only
+	email  string     // a complete email address, normalised: that user only
 	words  []string   // normalised words, each a substring of search_text
 	phrase string     // the whole normalised keyword (phone-like input)
 	digits string     // phone digits, national prefix dropped
@@ -240,6 +250,9 @@ func compileKeyword(kw string) (listKeyword, bool) {
 		return listKeyword{}, false
 	}
 	k := listKeyword{words: strings.Fields(norm)}
+	if isEmailAddress(kw) {
+		k.email = normalizeEmail(kw) // resolve keeps it only if it exists
+	}
 	if isPhoneLike(kw) {
 		d := Digits(kw)
 		switch {
@@ -255,6 +268,15 @@ func compileKeyword(kw string) (listKeyword, bool) {
 		}
 	}
 	return k, true
+}
+
+// isEmailAddress reports whether s is a whole email address (one "@",
+// something on both sides, a dot in the domain, no space): the operator
+// pasted an address, and wants that account.
+func isEmailAddress(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	return ok && local != "" && strings.Contains(domain, ".") && !strings.HasSuffix(domain, ".") &&
+		!strings.ContainsAny(s, " \t") && !strings.Contains(domain, "@")
 }
 
 // isPhoneLike reports whether s holds only digits and phone punctuation,

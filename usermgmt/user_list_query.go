@@ -109,6 +109,22 @@ func compileList(q ListQuery) (*listQuery, error) {
 	return lq, nil
 }
 
+// resolve settles what a keyword that is a complete email address means:
+// that account when one has it, else a fragment search like any keyword.
+func (lq *listQuery) resolve(ctx context.Context, db bun.IDB) error {
+	if lq.kw.email == "" {
+		return nil
+	}
+	ok, err := db.NewSelect().Model((*User)(nil)).Where("email_normalized = ?", lq.kw.email).Where("deleted_at IS NULL").Exists(ctx)
+	if err != nil {
+		return fmt.Errorf("usermgmt: list users: %w", err)
+	}
+	if !ok {
+		lq.kw.email = ""
+	}
+	return nil
+}
+
 // keyOf returns the keyset position of r.
 func (lq *listQuery) keyOf(r *listRecord) listKey {
 	k := listKey{id: r.ID}
@@ -182,6 +198,8 @@ func (lq *listQuery) where(sq *bun.SelectQuery) *bun.SelectQuery {
 		switch k := lq.kw; {
 		case k.id != nil:
 			sq = sq.Where("u.id = ?", *k.id)
+		case k.email != "":
+			sq = sq.Where("u.email_normalized = ?", k.email)
 		case k.digits != "":
 			sq = sq.Where("(u.phone_digits LIKE ? ESCAPE '"+likeEscape+"' OR u.search_text LIKE ? ESCAPE '"+likeEscape+"')",
 				containsPattern(k.digits), containsPattern(k.phrase))

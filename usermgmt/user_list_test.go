@@ -274,6 +274,11 @@ func TestListUsersKeyword(t *testing.T) {
 			{"jp.durand@", []string{"jp.durand@example.org"}},
 			{"@mail.fr", []string{"jean.dupont@mail.fr"}},
 			{"JEAN.DUPONT@MAIL.FR", []string{"jean.dupont@mail.fr"}},
+			// A complete address of an account finds that account only; one
+			// that is no account's is a fragment like any other keyword.
+			{"ana@silva.pt", []string{"ana@silva.pt"}},
+			{"na@silva.pt", []string{"ana@silva.pt"}},
+			{"dupont@mail.fr", []string{"jean.dupont@mail.fr"}},
 			{"acme etudes", []string{"zoe@acme.example"}},
 			{"ÉTUDES", []string{"zoe@acme.example"}},
 			{"+33 6 12 34 56 78", []string{"elodie.muller@example.com"}},
@@ -546,6 +551,46 @@ func TestListUsersCursorConcurrentInserts(t *testing.T) {
 					}
 				}
 			})
+		}
+	})
+}
+
+// TestListExactEmail: a complete address of an account finds that account
+// only, directly, even when it is part of longer addresses.
+func TestListExactEmail(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		s := newService(t)
+		admin := newOperator(t, s, db, usermgmt.RoleAdmin)
+		for _, email := range []string{"bo@example.com", "jimbo@example.com", "bo@example.com.au"} {
+			reg := validRegistration()
+			reg.Email = email
+			if _, err := s.Register(ctx, db, reg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		emails := func(kw string) []string {
+			page, err := s.ListUsers(ctx, db, admin, usermgmt.ListQuery{Keyword: kw})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, r := range page.Items {
+				out = append(out, r.Email)
+			}
+			slices.Sort(out)
+			return out
+		}
+		if got := emails("BO@Example.com"); !slices.Equal(got, []string{"bo@example.com"}) {
+			t.Fatalf("exact address: %v", got)
+		}
+		if got := emails("o@example.com"); !slices.Equal(got, []string{"bo@example.com", "bo@example.com.au", "jimbo@example.com"}) {
+			t.Fatalf("address of no account, searched as a fragment: %v", got)
+		}
+		if n, err := s.CountUsers(ctx, db, admin, usermgmt.ListQuery{Keyword: "bo@example.com"}); err != nil || n != 1 {
+			t.Fatalf("count = %d, %v", n, err)
 		}
 	})
 }
