@@ -243,6 +243,13 @@ func TestOperatorTasks(t *testing.T) {
 			if out["user"].(map[string]any)["password_temporary"] != true {
 				t.Fatalf("login after set: %v", out)
 			}
+			// The user edits their own profile in the front office.
+			me := e.anon.as(out["token"].(string))
+			v := me.json("GET", "/v1/me", nil, 200)
+			got := me.json("PATCH", "/v1/me", map[string]any{"version": v["version"], "timezone": "Europe/London"}, 200)
+			if got["timezone"] != "Europe/London" || got["capabilities"].(map[string]any)["book"] != true {
+				t.Fatalf("PATCH /v1/me: %v", got)
+			}
 		})
 
 		t.Run("fees with an empty and a zero field", func(t *testing.T) {

@@ -166,6 +166,14 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("healthz: %d", resp.StatusCode)
 	}
+	resp, err = http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Request-Id") == "" {
+		t.Fatalf("readyz: %d", resp.StatusCode)
+	}
 	status, _, q := post(t, "http://"+addr+"/v1/fees/quote", `{"price":"100","currency":"EUR","override":{"asker_percent":"20","asker_fixed":"50","offeror_percent":"5","offeror_fixed":"10"}}`)
 	if status != 200 || q["customer_total"] != "170.00" {
 		t.Fatalf("quote: %d %v", status, q)

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/userdesk/userdesk/fees"
+	"github.com/userdesk/userdesk/internal/dbtest"
+	"github.com/userdesk/userdesk/usermgmt"
+)
+
+// TestDemoSeed seeds the demo data once, with every case the tour relies
+// on, and never seeds a database that has operators.
+func TestDemoSeed(t *testing.T) {
+	t.Parallel()
+	db := dbtest.SQLite(t)
+	a := newTestApp(t, db)
+	ctx := context.Background()
+	var out bytes.Buffer
+	seeded, err := a.seedDemo(ctx, &out)
+	if err != nil || !seeded {
+		t.Fatalf("seed: %v %v", seeded, err)
+	}
+	for _, email := range []string{"admin@demo.userdesk.test", "support@demo.userdesk.test", "finance@demo.userdesk.test"} {
+		if !strings.Contains(out.String(), email) {
+			t.Fatalf("operator %s not printed:\n%s", email, out.String())
+		}
+	}
+	count := func(q string) int {
+		var n int
+		if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count("SELECT count(*) FROM userdesk_users"); n != demoUsers {
+		t.Fatalf("%d users", n)
+	}
+	for what, q := range map[string]string{
+		"in review":                 "SELECT count(*) FROM userdesk_users WHERE status = 'in_review'",
+		"invalidated":               "SELECT count(*) FROM userdesk_users WHERE status = 'invalidated'",
+		"organizations":             "SELECT count(*) FROM userdesk_users WHERE user_type = 'organization'",
+		"both roles":                "SELECT count(*) FROM (SELECT user_id FROM userdesk_user_roles GROUP BY user_id HAVING count(*) = 2) AS b",
+		"fees customized with zero": "SELECT count(*) FROM userdesk_users WHERE fee_offeror_percent = '0'",
+		"fees customized, empty":    "SELECT count(*) FROM userdesk_users WHERE fee_asker_percent IS NOT NULL AND fee_offeror_percent IS NULL",
+		"use standard, kept":        "SELECT count(*) FROM userdesk_users WHERE fee_use_standard AND fee_asker_percent IS NOT NULL",
+		"categories":                "SELECT count(*) FROM userdesk_user_categories",
+		"guests":                    "SELECT count(*) FROM userdesk_guests",
+		"bank accounts":             "SELECT count(*) FROM userdesk_bank_accounts",
+		"psp":                       "SELECT count(*) FROM userdesk_users WHERE psp_provider <> ''",
+		"listings":                  "SELECT count(*) FROM userdesk_users WHERE listings_count > 0",
+		"languages beyond one":      "SELECT count(*) FROM userdesk_user_languages WHERE language = 'en'",
+	} {
+		if count(q) == 0 {
+			t.Errorf("demo data has no %s", what)
+		}
+	}
+	// A demo user logs in with the documented password (and its cheap hash
+	// is upgraded).
+	var email string
+	if err := db.QueryRowContext(ctx, "SELECT email FROM userdesk_users WHERE status = 'live' LIMIT 1").Scan(&email); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.users.Authenticate(ctx, db, email, demoUserPassword); err != nil {
+		t.Fatalf("demo user login: %v", err)
+	}
+	// A demo fee situation quotes.
+	var f fees.Mode = fees.Customized
+	q := usermgmt.ListQuery{Fees: &f, Limit: 1}
+	admin, _ := a.users.AuthenticateOperator(ctx, db, "admin@demo.userdesk.test", strings.Fields(out.String()[strings.Index(out.String(), "admin@demo"):])[1])
+	if admin == nil {
+		t.Fatal("the printed admin password does not log in")
+	}
+	if page, err := a.users.ListUsers(ctx, db, admin.ID, q); err != nil || len(page.Items) != 1 {
+		t.Fatalf("customized fees: %v %v", page, err)
+	}
+	if seeded, err := a.seedDemo(ctx, io.Discard); err != nil || seeded {
+		t.Fatalf("second seed: %v %v", seeded, err)
+	}
+	if n := count("SELECT count(*) FROM userdesk_users"); n != demoUsers {
+		t.Fatalf("reseeded: %d users", n)
+	}
+}
+
+// TestBootstrapAdmin creates the first admin from the environment, once.
+func TestBootstrapAdmin(t *testing.T) {
+	t.Parallel()
+	db := dbtest.SQLite(t)
+	ctx := context.Background()
+	a := newTestApp(t, db)
+	a.cfg.adminEmail, a.cfg.adminPassword = "root@company.test", "a long bootstrap passphrase"
+	if err := a.bootstrapAdmin(ctx); err != nil {
+		t.Fatal(err)
+	}
+	op, err := a.users.AuthenticateOperator(ctx, db, "root@company.test", "a long bootstrap passphrase")
+	if err != nil || !a.users.Can(op, usermgmt.PermEditSettings) {
+		t.Fatalf("bootstrap admin: %v", err)
+	}
+	// A later start with other values never overwrites or adds.
+	a.cfg.adminEmail, a.cfg.adminPassword = "other@company.test", "another long passphrase"
+	if err := a.bootstrapAdmin(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := a.users.CountOperators(ctx, db); n != 1 {
+		t.Fatalf("%d operators", n)
+	}
+	if _, err := a.users.AuthenticateOperator(ctx, db, "root@company.test", "a long bootstrap passphrase"); err != nil {
+		t.Fatal("the first admin was changed")
+	}
+}
+
+// TestKeysFile: keys are generated once for a SQLite demo and read back at
+// the next start; PostgreSQL without keys is refused.
+func TestKeysFile(t *testing.T) {
+	t.Parallel()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	path := filepath.Join(t.TempDir(), "x.db.keys.json")
+	c1 := config{keysFile: path}
+	if err := loadKeys(&c1, log); err != nil || len(c1.bankKey) != 32 || len(c1.signingKey) != 32 {
+		t.Fatalf("generate: %v", err)
+	}
+	c2 := config{keysFile: path}
+	if err := loadKeys(&c2, log); err != nil || !bytes.Equal(c1.bankKey, c2.bankKey) || !bytes.Equal(c1.signingKey, c2.signingKey) {
+		t.Fatalf("read back: %v", err)
+	}
+	if err := loadKeys(&config{db: "postgres://x/y"}, log); err == nil {
+		t.Fatal("PostgreSQL without keys was accepted")
+	}
+	explicit := config{bankKey: bytes.Repeat([]byte{1}, 32), signingKey: bytes.Repeat([]byte{2}, 32)}
+	if err := loadKeys(&explicit, log); err != nil {
+		t.Fatal(err)
+	}
+}
