@@ -18,9 +18,13 @@ const (
 	PermEditVerifications Permission = "users.edit_verifications"
 	PermManageGuests      Permission = "users.manage_guests"
 	PermImpersonate       Permission = "users.impersonate"
-	PermExport            Permission = "users.export"
-	PermDelete            Permission = "users.delete"
-	PermEditSettings      Permission = "platform.edit_settings"
+	// PermManageImpersonations lets an operator revoke other operators'
+	// impersonation tokens and every token for a user (see package
+	// usermgmt/impersonation); revoking one's own needs PermImpersonate.
+	PermManageImpersonations Permission = "users.manage_impersonations"
+	PermExport               Permission = "users.export"
+	PermDelete               Permission = "users.delete"
+	PermEditSettings         Permission = "platform.edit_settings"
 )
 
 // AllPermissions lists every permission, sorted.
@@ -28,7 +32,7 @@ func AllPermissions() []Permission {
 	all := []Permission{
 		PermReadUsers, PermReadPersonalData, PermEditProfile, PermChangeStatus, PermSetPassword,
 		PermEditFees, PermEditCategories, PermEditVerifications, PermManageGuests,
-		PermImpersonate, PermExport, PermDelete, PermEditSettings,
+		PermImpersonate, PermManageImpersonations, PermExport, PermDelete, PermEditSettings,
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
 	return all

@@ -55,7 +55,7 @@
 //     ([Service.RevokeOperator]), all for a user ([Service.RevokeUser]).
 //     An operator with usermgmt.PermImpersonate revokes its own tokens;
 //     revoking another operator's, or all tokens for a user, needs
-//     [Config.RevokeOthers] too (by default usermgmt.PermEditSettings,
+//     [Config.RevokeOthers] too (by default usermgmt.PermManageImpersonations,
 //     which among the built-in roles only admin holds). [New] registers a
 //     usermgmt status hook that revokes all of a user's tokens, in the
 //     status change's transaction, when the user becomes Invalidated or is

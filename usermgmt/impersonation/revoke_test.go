@@ -58,7 +58,7 @@ func TestRevoke(t *testing.T) {
 			is := e.issue(t, e.support, user, impersonation.ScopeReadOnly)
 			_, err := e.imp.Revoke(e.ctx, db, e.support2, is.Record.ID, "")
 			var perr *usermgmt.PermissionError
-			if !errors.As(err, &perr) || perr.Permission != usermgmt.PermEditSettings {
+			if !errors.As(err, &perr) || perr.Permission != usermgmt.PermManageImpersonations {
 				t.Fatalf("err = %v", err)
 			}
 			live(t, is.Token)

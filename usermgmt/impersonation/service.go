@@ -66,7 +66,7 @@ type Config struct {
 	AllowInvalidated bool
 	// RevokeOthers is the permission, besides usermgmt.PermImpersonate,
 	// an operator needs to revoke other operators' tokens and all tokens
-	// for a user. Zero means usermgmt.PermEditSettings, which among the
+	// for a user. Zero means usermgmt.PermManageImpersonations, which among the
 	// built-in roles only admin holds.
 	RevokeOthers usermgmt.Permission
 	// Now is the clock. Nil means time.Now.
@@ -130,7 +130,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("impersonation: config: ClockSkew %v must be between 0 and %v", cfg.ClockSkew, MaxClockSkew)
 	}
 	if s.revokeOthers == "" {
-		s.revokeOthers = usermgmt.PermEditSettings
+		s.revokeOthers = usermgmt.PermManageImpersonations
 	}
 	known := false
 	for _, p := range usermgmt.AllPermissions() {
