@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -102,5 +103,54 @@ func TestOpenRejectsBadTargets(t *testing.T) {
 	}
 	if !sqldb.IsPostgresDSN("postgresql://x/y") || sqldb.IsPostgresDSN("data/userdesk.db") {
 		t.Fatal("IsPostgresDSN")
+	}
+}
+
+// TestSQLiteTimeTextOrderIsTimeOrder: SQLite stores timestamps as text in
+// bun's format ("2006-01-02 15:04:05.999999+00:00" in UTC, fraction
+// trimmed). Keyset pagination compares that text, so its order must be
+// time order, also between whole seconds and trimmed fractions.
+func TestSQLiteTimeTextOrderIsTimeOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := sqldb.OpenSQLite(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "CREATE TABLE ts (n INTEGER, at TIMESTAMP NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2026, 11, 22, 10, 0, 5, 0, time.UTC)
+	times := []time.Time{
+		base.Add(500 * time.Millisecond), base, base.Add(time.Microsecond), base.Add(123456 * time.Microsecond),
+		base.Add(time.Second), base.Add(-time.Microsecond), base.Add(500001 * time.Microsecond), base.Add(50 * time.Millisecond),
+		base.Add(24 * time.Hour), base.Add(-time.Hour).In(time.FixedZone("CET", 3600)),
+	}
+	for i, at := range times {
+		if _, err := db.NewInsert().Model(&struct {
+			bun.BaseModel `bun:"table:ts"`
+			N             int       `bun:"n"`
+			At            time.Time `bun:"at"`
+		}{N: i, At: at.UTC()}).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []time.Time
+	if err := db.NewRaw("SELECT at FROM ts ORDER BY at").Scan(ctx, &got); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(got); i++ {
+		if !got[i-1].Before(got[i]) {
+			t.Fatalf("text order is not time order at %d: %v then %v", i, got[i-1], got[i])
+		}
+	}
+	// A comparison with a bound time, as a keyset page does, agrees too.
+	var after int
+	if err := db.NewRaw("SELECT count(*) FROM ts WHERE at > ?", base.Add(123456*time.Microsecond)).Scan(ctx, &after); err != nil {
+		t.Fatal(err)
+	}
+	if after != 4 { // .5, .500001, +1 s, +24 h
+		t.Fatalf("%d rows after the bound, want 4", after)
 	}
 }
