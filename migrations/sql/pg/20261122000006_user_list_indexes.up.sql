@@ -35,12 +35,14 @@ ALTER TABLE userdesk_users ALTER COLUMN search_text SET STATISTICS 1000;
 ALTER TABLE userdesk_users ALTER COLUMN phone_digits SET STATISTICS 1000;
 --bun:split
 -- One B-tree per sort order, with the UID as tie-breaker: a keyset page is
--- a range scan whatever its depth, forwards or backwards.
-CREATE INDEX userdesk_users_list_created_idx ON userdesk_users (created_at, id) WHERE deleted_at IS NULL;
+-- a range scan whatever its depth, forwards or backwards. Status and the
+-- listings counter ride along, so the page's UIDs come from the index
+-- alone when the filters are on those columns (an index-only walk).
+CREATE INDEX userdesk_users_list_created_idx ON userdesk_users (created_at, id) INCLUDE (status, listings_count) WHERE deleted_at IS NULL;
 --bun:split
-CREATE INDEX userdesk_users_list_updated_idx ON userdesk_users (updated_at, id) WHERE deleted_at IS NULL;
+CREATE INDEX userdesk_users_list_updated_idx ON userdesk_users (updated_at, id) INCLUDE (status, listings_count) WHERE deleted_at IS NULL;
 --bun:split
-CREATE INDEX userdesk_users_list_name_idx ON userdesk_users (sort_name, id) WHERE deleted_at IS NULL;
+CREATE INDEX userdesk_users_list_name_idx ON userdesk_users (sort_name, id) INCLUDE (status, listings_count) WHERE deleted_at IS NULL;
 --bun:split
 -- The status filter with the default sort: the review queue
 -- (in_review, newest first) is a range scan too.

@@ -13,10 +13,10 @@ UPDATE userdesk_users SET sort_name = lower(last_name) || char(1) || lower(first
 -- columns, checked row by row while walking the sort index (see the
 -- package documentation for why not FTS5). The sort indexes below are
 -- partial: erased users never show.
-CREATE INDEX userdesk_users_list_created_idx ON userdesk_users (created_at, id) WHERE deleted_at IS NULL;
+CREATE INDEX userdesk_users_list_created_idx ON userdesk_users (created_at, id, status, listings_count) WHERE deleted_at IS NULL;
 --bun:split
-CREATE INDEX userdesk_users_list_updated_idx ON userdesk_users (updated_at, id) WHERE deleted_at IS NULL;
+CREATE INDEX userdesk_users_list_updated_idx ON userdesk_users (updated_at, id, status, listings_count) WHERE deleted_at IS NULL;
 --bun:split
-CREATE INDEX userdesk_users_list_name_idx ON userdesk_users (sort_name, id) WHERE deleted_at IS NULL;
+CREATE INDEX userdesk_users_list_name_idx ON userdesk_users (sort_name, id, status, listings_count) WHERE deleted_at IS NULL;
 --bun:split
 CREATE INDEX userdesk_users_list_status_created_idx ON userdesk_users (status, created_at, id) WHERE deleted_at IS NULL;
