@@ -30,6 +30,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(out, nil))
+	// Keys first: a misconfigured production start fails before it touches
+	// the database.
+	if err := loadKeys(&cfg, logger); err != nil {
+		return err
+	}
 
 	db, err := sqldb.Open(ctx, cfg.db)
 	if err != nil {
@@ -42,9 +47,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		logger.Info("database", "dialect", "sqlite", "path", cfg.db)
 	}
 	if err := migrations.Up(ctx, db); err != nil {
-		return err
-	}
-	if err := loadKeys(&cfg, logger); err != nil {
 		return err
 	}
 
