@@ -250,6 +250,17 @@ func TestOperatorTasks(t *testing.T) {
 			if got["timezone"] != "Europe/London" || got["capabilities"].(map[string]any)["book"] != true {
 				t.Fatalf("PATCH /v1/me: %v", got)
 			}
+			// The user replaces the temporary password with their own.
+			if st, _, _ := me.do("PUT", "/v1/me/password", map[string]string{"current_password": "wrong", "new_password": "my very own secret"}); st != 401 {
+				t.Fatalf("wrong current password: %d", st)
+			}
+			if st, _, _ := me.do("PUT", "/v1/me/password", map[string]string{"current_password": "new river lamp", "new_password": "my very own secret"}); st != 204 {
+				t.Fatalf("own password: %d", st)
+			}
+			again := e.anon.json("POST", "/v1/login", map[string]string{"email": "chloe@example.org", "password": "my very own secret"}, 200)
+			if again["user"].(map[string]any)["password_temporary"] != false {
+				t.Fatalf("still temporary: %v", again)
+			}
 		})
 
 		t.Run("fees with an empty and a zero field", func(t *testing.T) {
@@ -312,7 +323,11 @@ func TestOperatorTasks(t *testing.T) {
 			if st, _, _ := imp.do("PATCH", "/v1/me", map[string]any{"version": 3, "first_name": "X"}); st != 403 {
 				t.Fatalf("read-only PATCH: %d", st)
 			}
-			if got := admin.json("GET", "/admin/v1/impersonations", nil, 200)["items"].([]any); len(got) != 1 {
+			full := e.anon.as(support.json("POST", "/admin/v1/users/"+chloe+"/impersonations", map[string]string{"reason": "ticket 124", "scope": "full"}, 201)["token"].(string))
+			if st, _, raw := full.do("PUT", "/v1/me/password", map[string]string{"current_password": "x", "new_password": "chosen by an operator"}); st != 403 {
+				t.Fatalf("password change under a full impersonation: %d %s", st, raw)
+			}
+			if got := admin.json("GET", "/admin/v1/impersonations", nil, 200)["items"].([]any); len(got) != 2 {
 				t.Fatalf("active: %v", got)
 			}
 			if st, _, _ := admin.do("DELETE", "/admin/v1/impersonations/"+id, nil); st != 204 {

@@ -102,3 +102,31 @@ func (a *app) mePatch(w http.ResponseWriter, r *http.Request) error {
 	me.User = u
 	return writeJSON(w, http.StatusOK, me.withCapabilities())
 }
+
+type passwordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// mePassword lets the user replace their password (which clears a
+// temporary one an operator set). Never under an impersonation, whatever
+// its scope: an operator must not choose a user's password that way.
+func (a *app) mePassword(w http.ResponseWriter, r *http.Request) error {
+	me, err := a.me(w, r)
+	if err != nil {
+		return err
+	}
+	if me.ImpersonatedBy != nil {
+		return &badRequest{status: http.StatusForbidden, code: "forbidden_under_impersonation",
+			detail: "a password cannot be changed under an impersonation"}
+	}
+	var req passwordRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if err := a.users.ChangeOwnPassword(r.Context(), a.db, me.User.ID, req.CurrentPassword, req.NewPassword); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -48,6 +48,7 @@ const (
 	routeMePresent = "GET /v1/me/presentation"
 	routeMeIdent   = "GET /v1/me/identity"
 	routeMeBank    = "GET /v1/me/bank-account"
+	routeMePass    = "PUT /v1/me/password"
 	routeFeesQuote = "POST /v1/fees/quote"
 )
 
@@ -56,7 +57,7 @@ func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	for pattern, h := range a.handlers() {
 		handler := a.handle(h)
-		if strings.HasPrefix(pattern, "GET /v1/me") || strings.HasPrefix(pattern, "PATCH /v1/me") {
+		if strings.Contains(pattern, " /v1/me") {
 			handler = a.frontOffice(handler)
 		}
 		mux.Handle(pattern, handler)
@@ -107,6 +108,7 @@ func (a *app) handlers() map[string]handlerFunc {
 		routeMePresent: a.meSection("presentation"),
 		routeMeIdent:   a.meSection("identity"),
 		routeMeBank:    a.meSection("bank-account"),
+		routeMePass:    a.mePassword,
 		routeFeesQuote: a.feesQuote,
 	}
 }
