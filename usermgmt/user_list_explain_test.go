@@ -77,9 +77,6 @@ func plan(t *testing.T, db *bun.DB, lq *listQuery) string {
 // sequentially.
 func TestListUsersPlans(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("generates 100,000 users")
-	}
 	db := dbtest.Postgres(t)
 	seedExplain(t, db)
 	ctx := context.Background()

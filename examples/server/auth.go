@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"strconv"
@@ -147,11 +146,4 @@ func (a *app) limitLogin(w http.ResponseWriter, r *http.Request, kind, email str
 	}
 	a.limiter.succeeded(account)
 	return id, nil
-}
-
-type userKey struct{}
-
-// withUser is what front-office handlers know about the caller.
-func withUser(ctx context.Context, id uuid.UUID) context.Context {
-	return context.WithValue(ctx, userKey{}, id)
 }
