@@ -55,7 +55,7 @@ func TestPermissionCatalogue(t *testing.T) {
 	for name, cfg := range map[string]usermgmt.Config{
 		"undeclared permission in a role": {Roles: map[usermgmt.OperatorRole][]usermgmt.Permission{"x": {"widgets.read"}}},
 		"definition for a non-built-in":   {Permissions: []usermgmt.PermissionDef{{Permission: "w.r", Roles: []usermgmt.OperatorRole{"janitor"}}}},
-		"empty permission name":            {Permissions: []usermgmt.PermissionDef{{Description: "nameless"}}},
+		"empty permission name":           {Permissions: []usermgmt.PermissionDef{{Description: "nameless"}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cfg.Argon2 = usermgmttest.FastArgon2
