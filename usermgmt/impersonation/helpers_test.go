@@ -24,14 +24,14 @@ const audience = "https://app.example.test"
 // env is one test's world: a database, the two services, a clock, and
 // operators: support and admin, and a "reader" who may only read users.
 type env struct {
-	db                      *bun.DB
-	users                   *usermgmt.Service
-	imp                     *impersonation.Service
-	clock                   *usermgmttest.Clock
-	key                     impersonation.Key
+	db                     *bun.DB
+	users                  *usermgmt.Service
+	imp                    *impersonation.Service
+	clock                  *usermgmttest.Clock
+	key                    impersonation.Key
 	support, admin, reader uuid.UUID
-	support2                uuid.UUID
-	ctx                     context.Context
+	support2               uuid.UUID
+	ctx                    context.Context
 }
 
 // newEnv builds an env on db; edit adjusts the impersonation config.
