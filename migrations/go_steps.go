@@ -35,7 +35,7 @@ func rebuildSearchColumns(ctx context.Context, tx bun.Tx) error {
 	after := ""
 	for {
 		var rows []row
-		q := tx.NewSelect().Table(TablePrefix+"users").
+		q := tx.NewSelect().Table(TablePrefix + "users").
 			ColumnExpr("id, first_name, last_name, email, company_name, phone").
 			Where("deleted_at IS NULL").OrderExpr("id").Limit(rebuildBatch)
 		if after != "" {
