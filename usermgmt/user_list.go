@@ -10,7 +10,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/fees"
-	"github.com/userdesk/userdesk/internal/searchtext"
 )
 
 // ListSort names an order of the users list.
@@ -226,14 +225,6 @@ func (s *Service) CountUsers(ctx context.Context, db bun.IDB, actor uuid.UUID, q
 		return 0, fmt.Errorf("usermgmt: count users: %w", err)
 	}
 	return n, nil
-}
-
-// sortName is the alphabetical sort key stored in sort_name: the
-// normalised last name, U+0001 (below every character a name holds), the
-// normalised first name. Compared bytewise, it orders by last name, then
-// first name.
-func sortName(last, first string) string {
-	return searchtext.Of(first, last, "", "", "").SortName
 }
 
 // listKeyword is a keyword compiled into the conditions it stands for.
