@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/examples/server/ui"
@@ -100,6 +101,14 @@ func newFixture(t *testing.T, db *bun.DB) *fixture {
 		t.Fatal(err)
 	}
 	if _, err := users.SetUserCategories(ctx, db, f.admin.ID, f.people[0].ID, []uuid.UUID{f.category.ID}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := usermgmt.GetSettings(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	three, one, ten := decimal.NewFromInt(3), decimal.NewFromInt(1), decimal.NewFromInt(10)
+	if _, err := users.UpdateSettings(ctx, db, f.admin.ID, usermgmt.SettingsUpdate{Version: st.Version, AskerPercent: &three, AskerFixed: &one, OfferorPercent: &ten}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := ui.New(ui.Config{DB: db, Users: users, Impersonation: imp, FrontOfficeURL: f.front.URL, Now: clock.Now,

@@ -109,14 +109,16 @@ type listData struct {
 	Rows       []usermgmt.ListRow
 	Categories []usermgmt.Category
 	// Search is the encoded current search (no cursor), for links.
-	Search    string
-	NextURL   string
-	FirstURL  string
-	CountURL  string
-	Paged     bool
-	Count     *int64
-	ReturnURL string
-	CanImp    bool
+	Search     string
+	ExportCSV  string
+	ExportXLSX string
+	NextURL    string
+	FirstURL   string
+	CountURL   string
+	Paged      bool
+	Count      *int64
+	ReturnURL  string
+	CanImp     bool
 }
 
 func (s *server) usersList(w http.ResponseWriter, r *http.Request) {
@@ -134,6 +136,12 @@ func (s *server) usersList(w http.ResponseWriter, r *http.Request) {
 	search := searchValues(v)
 	d := &listData{Form: form, Categories: cats, Search: search.Encode(), Paged: q.Cursor != ""}
 	d.FirstURL = s.base + "/users?" + d.Search
+	for format, dst := range map[usermgmt.ExportFormat]*string{usermgmt.ExportCSV: &d.ExportCSV, usermgmt.ExportXLSX: &d.ExportXLSX} {
+		ev := searchValues(v)
+		ev.Del("limit")
+		ev.Set("format", string(format))
+		*dst = s.base + "/users/export?" + ev.Encode()
+	}
 	d.ReturnURL = r.URL.RequestURI()
 	p.Data = d
 	status := http.StatusOK
