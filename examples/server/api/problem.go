@@ -186,6 +186,7 @@ func isDatabaseUnavailable(err error) bool {
 		code := sqliteErr.Code() & 0xff
 		return code == 5 || code == 6 // SQLITE_BUSY, SQLITE_LOCKED
 	}
+	// database/sql and the drivers leave these unexported.
 	msg := err.Error()
-	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "unexpected EOF") || strings.Contains(msg, "connection reset")
+	return strings.Contains(msg, "sql: database is closed") || strings.Contains(msg, "conn closed") || strings.Contains(msg, "unexpected EOF") || strings.Contains(msg, "connection reset")
 }
