@@ -34,6 +34,9 @@ func (a *API) impersonationRevoke(w http.ResponseWriter, r *http.Request, op *us
 		return impersonation.ErrNoSigningKey
 	}
 	reason := r.URL.Query().Get("reason")
+	if err := usermgmt.CheckText("reason", reason); err != nil {
+		return err
+	}
 	if reason == "" {
 		reason = "revoked from the back office"
 	}

@@ -44,6 +44,11 @@ func (a *API) impersonate(w http.ResponseWriter, r *http.Request, op *usermgmt.O
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
+	// The impersonation package stores the reason as it is: refuse what
+	// the database cannot hold first.
+	if err := usermgmt.CheckText("reason", req.Reason); err != nil {
+		return err
+	}
 	if a.imp == nil {
 		return impersonation.ErrNoSigningKey
 	}

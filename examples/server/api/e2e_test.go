@@ -378,6 +378,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		gp := "/admin/v1/users/" + owner + "/guests/" + g.ID.String()
 		session := e.anon.json("POST", "/v1/login", map[string]string{"email": "ada@example.com", "password": "user password 1234"}, 200)["token"].(string)
 		user := e.anon.as(session)
+		// A customized fee that a misspelt field or a null body must not reset.
+		admin.json("PUT", "/admin/v1/users/"+uid+"/fees", map[string]any{"asker_percent": "20"}, 200)
 		before := admin.json("GET", "/admin/v1/users/"+uid, nil, 200)
 		huge := `{"reason": "` + strings.Repeat("x", DefaultMaxBodyBytes) + `"}`
 		u := "/admin/v1/users/" + uid
@@ -385,6 +387,12 @@ func TestBadInputChangesNothing(t *testing.T) {
 			method, path, body string
 			status             int
 		}{
+			{"PATCH", u, `null`, 400},
+			{"PATCH", u, `[]`, 400},
+			{"PATCH", u, `{"version": 1, "first_name": "Ad\u0000a"}`, 400},
+			{"PATCH", u, `{"version": 1, "last_name": "   "}`, 400},
+			{"PATCH", u, `{"version": 1, "postal_address": {"line1": "x\u0000", "city": "Paris", "country": "FR"}}`, 400},
+			{"PATCH", u, `{"version": 1, "spoken_languages": ["f\u0000r"]}`, 400},
 			{"PATCH", u, `{"version": "one"}`, 400},
 			{"PATCH", u, `{"first_name": "NoVersion"}`, 400},
 			{"PATCH", u, `{"version": 1, "nickname": "x"}`, 400},
@@ -394,23 +402,43 @@ func TestBadInputChangesNothing(t *testing.T) {
 			{"PUT", u + "/status", `{"status": "banned", "reason": "x"}`, 400},
 			{"PUT", u + "/status", `{"status": "live"}`, 400},
 			{"PUT", u + "/status", `not json`, 400},
+			{"PUT", u + "/status", `{"status": "in_review", "reason": "a\u0000b"}`, 400},
+			{"PUT", u + "/status", `null`, 400},
 			{"PUT", u + "/password", `{"password": "short", "confirmation": "short"}`, 400},
 			{"PUT", u + "/password", `{"password": 12345678}`, 400},
 			{"PUT", u + "/fees", `{"asker_percent": "101"}`, 400},
 			{"PUT", u + "/fees", `{"offeror_fixed": "-1"}`, 400},
 			{"PUT", u + "/fees", `{"asker_fixed": "abc"}`, 400},
+			{"PUT", u + "/fees", `{"asker_precent": "30"}`, 400},
+			{"PUT", u + "/fees", `null`, 400},
+			{"PUT", u + "/fees", `{"asker_fixed": 1e32}`, 400},
+			{"PUT", u + "/fees", `{"asker_fixed": "1000000000000.01"}`, 400},
 			{"PUT", u + "/categories", `{"category_ids": ["not-a-uuid"]}`, 400},
 			{"PUT", u + "/categories", `{"category_ids": ["01a20507-6a7e-7f1c-84fb-8f6c4fa172eb"]}`, 400},
 			{"PUT", u + "/verifications", `{"id": "yes"}`, 400},
 			{"DELETE", u, `{"reason": ""}`, 400},
 			{"DELETE", u, `{"why": "x"}`, 400},
+			{"DELETE", u, `{"reason": "gdpr\u0000"}`, 400},
 			{"POST", u + "/impersonations", `{"reason": ""}`, 400},
 			{"POST", u + "/impersonations", `{"reason": "x", "scope": "god"}`, 400},
 			{"POST", u + "/impersonations", `{"reason": "x", "landing": "kitchen"}`, 400},
+			{"POST", u + "/impersonations", `{"reason": "ticket\u0000"}`, 400},
 			{"PUT", "/admin/v1/settings", `{"version": 1, "default_user_status": "invalidated"}`, 400},
 			{"PUT", "/admin/v1/settings", `{"version": 1, "asker_percent": "150"}`, 400},
 			{"PUT", "/admin/v1/settings", `{"asker_percent": "5"}`, 409},
 			{"POST", "/admin/v1/categories", `{"slug": "Not A Slug", "name": "x"}`, 400},
+			{"POST", "/admin/v1/categories", `{"slug": "cats", "name": "Ca\u0000ts"}`, 400},
+			{"POST", "/admin/v1/categories", `{"slug": "cats", "name": "   "}`, 400},
+			{"POST", "/v1/register", `{"email": "a\u0000@example.com", "password": "user password 1234", "first_name": "A", "last_name": "B", "type": "individual", "roles": ["asker"]}`, 400},
+			{"POST", "/v1/register", `null`, 400},
+			{"POST", "/v1/fees/quote", `{"price": "1", "currency": "EUR", "override": {"asker_precent": "30"}}`, 400},
+			{"POST", "/v1/fees/quote", `{"price": "1e32", "currency": "EUR"}`, 400},
+			{"POST", "/v1/fees/quote", `null`, 400},
+			{"POST", "/admin/v1/login", `{"email": "a\u0000@ops.test", "password": "x"}`, 400},
+			{"POST", "/v1/login", `{"email": "a\u0000@example.com", "password": "x"}`, 400},
+			{"GET", "/admin/v1/users?q=mu%00ller", "", 400},
+			{"GET", "/admin/v1/users?language=f%00r", "", 400},
+			{"GET", "/admin/v1/users/count?q=%00", "", 400},
 			{"POST", "/v1/register", `{"email": "nope"}`, 400},
 			{"POST", "/v1/register", `{}`, 400},
 			{"POST", "/v1/fees/quote", `{"price": "-5", "currency": "EUR"}`, 400},
@@ -444,7 +472,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		if fmt.Sprint(before) != fmt.Sprint(after) {
 			t.Fatalf("bad input changed the user:\n%v\n%v", before, after)
 		}
-		if n := admin.json("GET", "/admin/v1/users/"+uid+"/audit", nil, 200)["items"].([]any); len(n) != 0 {
+		if n := admin.json("GET", "/admin/v1/users/"+uid+"/audit", nil, 200)["items"].([]any); len(n) != 1 { // the fee set above
 			t.Fatalf("bad input wrote audit records: %v", n)
 		}
 	})
