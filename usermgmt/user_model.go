@@ -109,6 +109,9 @@ type User struct {
 	// Version grows by one at every change; updates must name the version
 	// they were made against.
 	Version int64 `bun:"version,notnull" json:"version"`
+	// Masked is true when the reader may not see personal data: the
+	// fields of PersonalFields are then masked or removed.
+	Masked bool `bun:"-" json:"masked"`
 }
 
 // PSPDetails is what the payment service provider reports about a user.

@@ -38,6 +38,19 @@ func getUser(ctx context.Context, db bun.IDB, id uuid.UUID) (*User, error) {
 	return loadUser(ctx, db, u, err)
 }
 
+// getLiveUser is getUser for writes: an erased user (a tombstone) is not
+// found.
+func getLiveUser(ctx context.Context, db bun.IDB, id uuid.UUID) (*User, error) {
+	u, err := getUser(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.Deleted() {
+		return nil, ErrNotFound
+	}
+	return u, nil
+}
+
 // getUserByEmail reads a user by normalized email. Returns ErrNotFound.
 func getUserByEmail(ctx context.Context, db bun.IDB, normalized string) (*User, error) {
 	u := new(User)

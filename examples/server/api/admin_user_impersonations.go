@@ -54,6 +54,7 @@ func (a *API) impersonate(w http.ResponseWriter, r *http.Request, op *usermgmt.O
 	}
 	iss, err := a.imp.Issue(r.Context(), a.db, impersonation.IssueRequest{
 		OperatorID: op.ID, UserID: id, Reason: req.Reason, Scope: req.Scope, Landing: req.Landing,
+		OperatorSession: bearer(r),
 	})
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
@@ -40,13 +39,6 @@ func newTestApp(t testing.TB, db *bun.DB, edit ...func(*Config)) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
-	users.OnStatusChange(func(ctx context.Context, tx bun.IDB, c usermgmt.StatusChange) error {
-		if c.To.Allows(usermgmt.CanLogIn) && !c.Erased {
-			return nil
-		}
-		_, err := users.EndAllSessions(ctx, tx, usermgmt.UserSession, c.UserID)
-		return err
-	})
 	private := ed25519.NewKeyFromSeed(key())
 	imp, err := impersonation.New(impersonation.Config{
 		Users: users, Audience: "http://front.test", DefaultTTL: 15 * time.Minute,

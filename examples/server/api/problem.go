@@ -49,10 +49,8 @@ func (e *badRequest) Error() string { return e.detail }
 
 // Errors of the API itself.
 var (
-	errRouteNotFound      = &badRequest{status: http.StatusNotFound, code: "route_not_found", detail: "no route has this path"}
-	errMethodNotAllowed   = &badRequest{status: http.StatusMethodNotAllowed, code: "method_not_allowed", detail: "the route does not take this method: see the Allow header"}
-	errUnderImpersonation = &badRequest{status: http.StatusForbidden, code: "forbidden_under_impersonation",
-		detail: "this cannot be done under an impersonation"}
+	errRouteNotFound    = &badRequest{status: http.StatusNotFound, code: "route_not_found", detail: "no route has this path"}
+	errMethodNotAllowed = &badRequest{status: http.StatusMethodNotAllowed, code: "method_not_allowed", detail: "the route does not take this method: see the Allow header"}
 )
 
 // errDatabaseUnavailable marks an error as the database's: a lost
@@ -69,6 +67,10 @@ var statusOf = []struct {
 	code   string
 }{
 	{usermgmt.ErrNotFound, http.StatusNotFound, "not_found"},
+	{usermgmt.ErrProfileHidden, http.StatusNotFound, "profile_hidden"},
+	{usermgmt.ErrUnderImpersonation, http.StatusForbidden, "forbidden_under_impersonation"},
+	{usermgmt.ErrProfileHidden, http.StatusNotFound, "profile_hidden"},
+	{usermgmt.ErrUnderImpersonation, http.StatusForbidden, "forbidden_under_impersonation"},
 	{usermgmt.ErrStaleVersion, http.StatusConflict, "version_conflict"},
 	{usermgmt.ErrEmailTaken, http.StatusConflict, "email_taken"},
 	{usermgmt.ErrCounterNegative, http.StatusConflict, "counter_negative"},

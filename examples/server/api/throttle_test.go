@@ -50,7 +50,7 @@ func TestThrottleAttackerAndOwner(t *testing.T) {
 		replica2 := httptest.NewServer(a2.Handler())
 		t.Cleanup(replica2.Close)
 		const email, password = "zoë@ops.test", "the owner's long passphrase"
-		if _, err := a2.users.CreateOperator(context.Background(), db, usermgmt.NewOperator{Name: "Zoë", Email: email, Password: password, Roles: []string{usermgmt.RoleSupport}}); err != nil {
+		if _, err := a2.users.CreateOperator(context.Background(), db, usermgmt.NewOperator{Name: "Zoë", Email: email, Password: password, Roles: []usermgmt.OperatorRole{usermgmt.RoleSupport}}); err != nil {
 			t.Fatal(err)
 		}
 		const owner = "198.51.100.7"
