@@ -1,16 +1,21 @@
 package api
 
 import (
+	"context"
 	"net/http"
+
+	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/usermgmt"
 )
 
 type statusRequest struct {
-	Status usermgmt.Status `json:"status"`
-	Reason string          `json:"reason"`
+	Version int64           `json:"version"`
+	Status  usermgmt.Status `json:"status"`
+	Reason  string          `json:"reason"`
 }
 
+// userStatus changes the user's status, guarded by the version.
 func (a *API) userStatus(w http.ResponseWriter, r *http.Request, op *usermgmt.Operator) error {
 	id, err := userID(r)
 	if err != nil {
@@ -20,10 +25,14 @@ func (a *API) userStatus(w http.ResponseWriter, r *http.Request, op *usermgmt.Op
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	u, err := a.users.ChangeStatus(r.Context(), a.db, op.ID, id, req.Status, req.Reason)
+	var u *usermgmt.User
+	version, err := a.versioned(r, op, usermgmt.PermChangeStatus, id, req.Version, func(ctx context.Context, tx bun.Tx) error {
+		u, err = a.users.ChangeStatus(ctx, tx, op.ID, id, req.Status, req.Reason)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	etag(w, u.Version)
-	return writeJSON(w, http.StatusOK, map[string]any{"id": u.ID, "status": u.Status, "version": u.Version})
+	etag(w, version)
+	return writeJSON(w, http.StatusOK, map[string]any{"id": u.ID, "status": u.Status, "version": version})
 }

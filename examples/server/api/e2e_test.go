@@ -108,6 +108,16 @@ func (e *e2e) register(first, last, email, phone string, roles ...string) string
 	return out["id"].(string)
 }
 
+// version reads a user's current version, as the detail page shows it.
+func (e *e2e) version(uid string) int64 {
+	e.t.Helper()
+	v, err := e.app.users.UserVersion(context.Background(), e.db, uuid.MustParse(uid))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return v
+}
+
 func ids(page map[string]any) []string {
 	var out []string
 	for _, it := range page["items"].([]any) {
@@ -215,7 +225,7 @@ func TestOperatorTasks(t *testing.T) {
 		t.Run("status change refuses front-office login", func(t *testing.T) {
 			login := map[string]string{"email": "bob.martin@example.com", "password": "user password 1234"}
 			session := e.anon.json("POST", "/v1/login", login, 200)["token"].(string)
-			admin.json("PUT", "/admin/v1/users/"+bob+"/status", map[string]string{"status": "invalidated", "reason": "fraud report"}, 200)
+			admin.json("PUT", "/admin/v1/users/"+bob+"/status", map[string]any{"version": e.version(bob), "status": "invalidated", "reason": "fraud report"}, 200)
 			if p := e.anon.json("POST", "/v1/login", login, 403); p["code"] != "login_refused" {
 				t.Fatalf("invalidated login: %v", p)
 			}
@@ -235,10 +245,10 @@ func TestOperatorTasks(t *testing.T) {
 		})
 
 		t.Run("set a password and log in with it", func(t *testing.T) {
-			if st, _, _ := support.do("PUT", "/admin/v1/users/"+chloe+"/password", map[string]any{"password": "new river lamp", "confirmation": "new river lamb"}); st != 400 {
+			if st, _, _ := support.do("PUT", "/admin/v1/users/"+chloe+"/password", map[string]any{"version": e.version(chloe), "password": "new river lamp", "confirmation": "new river lamb"}); st != 400 {
 				t.Fatalf("mismatched confirmation: %d", st)
 			}
-			if st, _, _ := support.do("PUT", "/admin/v1/users/"+chloe+"/password", map[string]any{"password": "new river lamp", "confirmation": "new river lamp"}); st != 204 {
+			if st, _, _ := support.do("PUT", "/admin/v1/users/"+chloe+"/password", map[string]any{"version": e.version(chloe), "password": "new river lamp", "confirmation": "new river lamp"}); st != 204 {
 				t.Fatalf("set password: %d", st)
 			}
 			out := e.anon.json("POST", "/v1/login", map[string]string{"email": "CHLOE@example.org", "password": "new river lamp"}, 200)
@@ -266,7 +276,7 @@ func TestOperatorTasks(t *testing.T) {
 		})
 
 		t.Run("fees with an empty and a zero field", func(t *testing.T) {
-			f := finance.json("PUT", "/admin/v1/users/"+chloe+"/fees", map[string]any{"asker_percent": "20", "asker_fixed": "50", "offeror_percent": "0", "offeror_fixed": nil}, 200)
+			f := finance.json("PUT", "/admin/v1/users/"+chloe+"/fees", map[string]any{"version": e.version(chloe), "asker_percent": "20", "asker_fixed": "50", "offeror_percent": "0", "offeror_fixed": nil}, 200)
 			if f["mode"] != "customized" {
 				t.Fatalf("fees: %v", f)
 			}
@@ -379,7 +389,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		session := e.anon.json("POST", "/v1/login", map[string]string{"email": "ada@example.com", "password": "user password 1234"}, 200)["token"].(string)
 		user := e.anon.as(session)
 		// A customized fee that a misspelt field or a null body must not reset.
-		admin.json("PUT", "/admin/v1/users/"+uid+"/fees", map[string]any{"asker_percent": "20"}, 200)
+		admin.json("PUT", "/admin/v1/users/"+uid+"/fees", map[string]any{"version": 1, "asker_percent": "20"}, 200)
 		before := admin.json("GET", "/admin/v1/users/"+uid, nil, 200)
 		huge := `{"reason": "` + strings.Repeat("x", DefaultMaxBodyBytes) + `"}`
 		u := "/admin/v1/users/" + uid
@@ -447,8 +457,21 @@ func TestBadInputChangesNothing(t *testing.T) {
 			{"PATCH", gp, `{"version": 1, "email": "not-an-email"}`, 400},
 			{"PATCH", gp, `{"roles": ["view_payouts"]}`, 400},
 			{"PATCH", gp, `{"version": 7, "roles": ["manage_bookings"]}`, 409},
+			{"PUT", u + "/status", `{"version": 0, "status": "in_review", "reason": "x"}`, 400},
+			{"PUT", u + "/status", `{"version": 1, "status": "in_review", "reason": "stale"}`, 409},
+			{"PUT", u + "/fees", `{"version": 1, "asker_percent": "5"}`, 409},
+			{"PUT", u + "/fees", `{"version": "two", "asker_percent": "5"}`, 400},
+			{"PUT", u + "/categories", `{"version": 1, "category_ids": []}`, 409},
+			{"PUT", u + "/categories", `{}`, 400},
+			{"PUT", u + "/verifications", `{"version": 1, "id": true}`, 409},
+			{"PUT", u + "/password", `{"version": 1, "password": "new river lamp", "confirmation": "new river lamp"}`, 409},
 			{"PATCH", "/admin/v1/users/" + uid + "/guests/" + g.ID.String(), `{"version": 1, "roles": ["manage_bookings"]}`, 404},
 		} {
+			// A versioned PUT gets the current version unless the row is
+			// about the version itself, so that the refusal is the field's.
+			if tc.method == "PUT" && strings.HasPrefix(tc.path, u+"/") && strings.HasPrefix(tc.body, `{"`) && !strings.Contains(tc.body, `"version"`) {
+				tc.body = fmt.Sprintf(`{"version": %v, `, before["version"]) + tc.body[1:]
+			}
 			t.Run(tc.method+" "+strings.TrimPrefix(tc.path, u)+" "+tc.body[:min(len(tc.body), 40)], func(t *testing.T) {
 				st, h, raw := admin.do(tc.method, tc.path, tc.body)
 				if st != tc.status || h.Get("Content-Type") != "application/problem+json" {

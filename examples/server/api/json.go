@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/userdesk/userdesk/fees"
-	"github.com/userdesk/userdesk/usermgmt"
 )
 
 // writeJSON writes v as a JSON response with the given status.
@@ -127,20 +126,6 @@ func versionFromIfMatch(r *http.Request, version *int64) error {
 		return &badRequest{code: "validation_failed", detail: "If-Match must hold the version", fields: []fieldProblem{{Name: "If-Match", Reason: "must be a version number"}}}
 	}
 	*version = v
-	return nil
-}
-
-// requireVersion reads the version a state-changing request is guarded
-// by: the body's version field or If-Match. Missing, it is a 428-style
-// 400 naming version.
-func requireVersion(r *http.Request, version *int64) error {
-	if err := versionFromIfMatch(r, version); err != nil {
-		return err
-	}
-	if *version <= 0 {
-		return &usermgmt.ValidationError{Fields: []usermgmt.FieldError{{Field: "version", Rule: "required",
-			Message: "is required: the version you read, as the version field or an If-Match header"}}}
-	}
 	return nil
 }
 
