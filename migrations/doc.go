@@ -35,6 +35,9 @@
 //   - userdesk_guests, userdesk_guest_roles: guest invitations.
 //   - userdesk_impersonation_tokens: issued impersonation tokens and their
 //     revocation.
+//   - userdesk_login_throttle: failed-guess counters of the reference
+//     server's login and password-change throttle (hashed keys), shared
+//     by its replicas.
 //
 // On PostgreSQL the users list's indexes need the pg_trgm extension, which
 // the migrations create (CREATE EXTENSION IF NOT EXISTS pg_trgm): the

@@ -95,6 +95,9 @@ func (s *Service) RecordAudit(ctx context.Context, tx bun.IDB, e AuditEntry) (*A
 	if e.Action == "" {
 		return nil, invalid("action", "required", "is required")
 	}
+	if err := CheckText("reason", e.Reason); err != nil {
+		return nil, err
+	}
 	id, err := newID()
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"net/http"
@@ -30,26 +30,23 @@ type sessionResponse struct {
 }
 
 // adminLogin opens an operator session. Unknown email and wrong password
-// get the same answer after the same work; attempts are rate limited per
+// get the same answer after the same work; attempts are throttled per
 // account and per address.
-func (a *app) adminLogin(w http.ResponseWriter, r *http.Request) error {
+func (a *API) adminLogin(w http.ResponseWriter, r *http.Request) error {
 	var req loginRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
 	var op *usermgmt.Operator
-	_, err := a.limitLogin(w, r, "operator", req.Email, func() (uuid.UUID, error) {
+	err := a.throttled(w, r, "operator:"+normalizeEmail(req.Email), func() error {
 		var err error
 		op, err = a.users.AuthenticateOperator(r.Context(), a.db, req.Email, req.Password)
-		if err != nil {
-			return uuid.Nil, err
-		}
-		return op.ID, nil
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	token, exp, err := a.users.StartSession(r.Context(), a.db, usermgmt.OperatorSession, op.ID, a.cfg.sessionTTL)
+	token, exp, err := a.users.StartSession(r.Context(), a.db, usermgmt.OperatorSession, op.ID, a.ttl)
 	if err != nil {
 		return err
 	}
@@ -58,10 +55,7 @@ func (a *app) adminLogin(w http.ResponseWriter, r *http.Request) error {
 	}})
 }
 
-func (a *app) adminLogout(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.operator(r); err != nil {
-		return err
-	}
+func (a *API) adminLogout(w http.ResponseWriter, r *http.Request, _ *usermgmt.Operator) error {
 	if err := a.users.EndSession(r.Context(), a.db, bearer(r)); err != nil {
 		return err
 	}

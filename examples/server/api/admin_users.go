@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"fmt"
@@ -128,11 +128,7 @@ func multi(v url.Values, name string) []string {
 	return out
 }
 
-func (a *app) usersList(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
+func (a *API) usersList(w http.ResponseWriter, r *http.Request, op *usermgmt.Operator) error {
 	q, err := listQuery(r.URL.Query())
 	if err != nil {
 		return err
@@ -147,11 +143,7 @@ func (a *app) usersList(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, page)
 }
 
-func (a *app) usersCount(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
+func (a *API) usersCount(w http.ResponseWriter, r *http.Request, op *usermgmt.Operator) error {
 	q, err := listQuery(r.URL.Query())
 	if err != nil {
 		return err
@@ -166,11 +158,7 @@ func (a *app) usersCount(w http.ResponseWriter, r *http.Request) error {
 // usersExport streams the current search as CSV or XLSX. Errors before
 // the first byte are problem documents; a failure mid-stream aborts the
 // connection so the client never takes a truncated file for a whole one.
-func (a *app) usersExport(w http.ResponseWriter, r *http.Request) error {
-	op, err := a.operator(r)
-	if err != nil {
-		return err
-	}
+func (a *API) usersExport(w http.ResponseWriter, r *http.Request, op *usermgmt.Operator) error {
 	q, err := listQuery(r.URL.Query())
 	if err != nil {
 		return err
@@ -185,7 +173,7 @@ func (a *app) usersExport(w http.ResponseWriter, r *http.Request) error {
 	}
 	sw := &startedWriter{w: w, start: func() {
 		w.Header().Set("Content-Type", ctype)
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="users-%s.%s"`, time.Now().UTC().Format("20060102-150405"), format))
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="users-%s.%s"`, a.now().UTC().Format("20060102-150405"), format))
 		w.Header().Set("Cache-Control", "no-store")
 	}}
 	rows, err := a.users.ExportUsers(r.Context(), a.db, op.ID, q, format, sw, nil)

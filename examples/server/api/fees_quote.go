@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"encoding/json"
@@ -34,13 +34,13 @@ func quoteResponse(q fees.Quote, schedule fees.Schedule, mode fees.Mode) (map[st
 	return out, nil
 }
 
-func (a *app) feesQuote(w http.ResponseWriter, r *http.Request) error {
+func (a *API) feesQuote(w http.ResponseWriter, r *http.Request) error {
 	var req quoteRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
 	if req.Price == nil {
-		return &badRequest{detail: "price is required", fields: []fieldProblem{{Name: "price", Reason: "required: a decimal string such as \"100\""}}}
+		return &badRequest{code: "validation_failed", detail: "price is required", fields: []fieldProblem{{Name: "price", Reason: "required: a decimal string such as \"100\""}}}
 	}
 	price, err := fees.ParsePrice(*req.Price, req.Currency)
 	if err != nil {

@@ -1,8 +1,13 @@
-package main
+package api
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -84,10 +89,20 @@ func diffRoutes(routes []string, documented map[string]map[string]any) (missing,
 	return missing, extra
 }
 
+// newRoutesOnly is an API with its routes bound and nothing behind
+// them, for tests that only read the route table.
+func newRoutesOnly() *API {
+	a := &API{}
+	rt := &router{a: a, mux: http.NewServeMux()}
+	a.bind(rt)
+	a.routes = rt.routes
+	return a
+}
+
 func servedRoutes() []string {
 	var routes []string
-	for pattern := range (&app{}).handlers() {
-		routes = append(routes, pattern)
+	for _, r := range newRoutesOnly().Routes() {
+		routes = append(routes, r.Pattern)
 	}
 	return routes
 }
@@ -294,4 +309,81 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// sentCodes collects every problem code the package's source can send:
+// the string values of "code" fields in composite literals (the problem
+// table and badRequest values) and the codes writeError assigns itself.
+func sentCodes(t *testing.T) map[string]string {
+	t.Helper()
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[string]string{}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.KeyValueExpr:
+				if id, ok := n.Key.(*ast.Ident); ok && id.Name == "code" {
+					if lit, ok := n.Value.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						codes[strings.Trim(lit.Value, `"`)] = fset.Position(lit.Pos()).String()
+					}
+				}
+			case *ast.CompositeLit:
+				// Rows of the statusOf table: {err, status, "code"}.
+				if len(n.Elts) == 3 {
+					if lit, ok := n.Elts[2].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						codes[strings.Trim(lit.Value, `"`)] = fset.Position(lit.Pos()).String()
+					}
+				}
+			case *ast.AssignStmt:
+				// p.Status, p.Code, ... = ..., "code", ...
+				for i, lhs := range n.Lhs {
+					sel, ok := lhs.(*ast.SelectorExpr)
+					if !ok || sel.Sel.Name != "Code" || i >= len(n.Rhs) {
+						continue
+					}
+					if lit, ok := n.Rhs[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						codes[strings.Trim(lit.Value, `"`)] = fset.Position(lit.Pos()).String()
+					}
+				}
+			}
+			return true
+		})
+	}
+	return codes
+}
+
+// TestOpenAPIListsEveryProblemCode: the Problem schema's code enum is
+// exactly the set of codes the server can send.
+func TestOpenAPIListsEveryProblemCode(t *testing.T) {
+	doc := loadOpenAPI(t)
+	enum, _ := dig(doc, "components", "schemas", "Problem", "properties", "code", "enum").([]any)
+	documented := map[string]bool{}
+	for _, c := range enum {
+		documented[c.(string)] = true
+	}
+	sent := sentCodes(t)
+	if len(sent) < 10 {
+		t.Fatalf("found only %d codes in the source: the scan is broken", len(sent))
+	}
+	for code, at := range sent {
+		if !documented[code] {
+			t.Errorf("problem code %q (%s) is not in the Problem schema's enum", code, at)
+		}
+	}
+	for code := range documented {
+		if _, ok := sent[code]; !ok {
+			t.Errorf("the Problem schema lists %q, which the server never sends", code)
+		}
+	}
 }
