@@ -169,3 +169,8 @@ func usermgmtOperator(t *testing.T, e *env, roles ...usermgmt.OperatorRole) uuid
 	t.Helper()
 	return usermgmttest.Operator(t, e.users, e.db, roles...).ID
 }
+
+func newEnvUsersWithoutPermissions(t *testing.T) *usermgmt.Service {
+	t.Helper()
+	return usermgmttest.NewService(t, usermgmt.Config{})
+}
