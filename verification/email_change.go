@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/mail"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -38,6 +39,7 @@ func checkEmail(email string) (string, error) {
 // Returns usermgmt.ErrNotFound, a *usermgmt.ValidationError naming email
 // (malformed, or the current address), or a *RateLimitError.
 func (s *Service) RequestEmailChange(ctx context.Context, db bun.IDB, userID uuid.UUID, newEmail string, c Client) error {
+	defer s.floor(ctx, time.Now())
 	email, err := checkEmail(newEmail)
 	if err != nil {
 		return err

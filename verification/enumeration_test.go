@@ -150,3 +150,49 @@ func TestResendEmailVerification(t *testing.T) {
 		}
 	})
 }
+
+func TestNoEnumerationAnswersWaitOutTheFloor(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		const floor = time.Hour // longer than any call's work
+		e := newEnv(t, db, func(c *verification.Config) { c.AnswerFloor = floor })
+		u := e.user()
+		mover := e.user()
+		unknown := "nobody-" + u.ID.String() + "@example.com"
+		calls := map[string]func() error{
+			"register taken": func() error {
+				r := usermgmttest.Registration()
+				r.Email = u.Email
+				return e.v.Register(e.ctx, db, r, client)
+			},
+			"register new":      func() error { return e.v.Register(e.ctx, db, usermgmttest.Registration(), client) },
+			"reset known":       func() error { return e.v.RequestPasswordReset(e.ctx, db, u.Email, client) },
+			"reset unknown":     func() error { return e.v.RequestPasswordReset(e.ctx, db, unknown, client) },
+			"resend known":      func() error { return e.v.ResendEmailVerification(e.ctx, db, u.Email, client) },
+			"resend unknown":    func() error { return e.v.ResendEmailVerification(e.ctx, db, unknown, client) },
+			"change to taken":   func() error { return e.v.RequestEmailChange(e.ctx, db, mover.ID, u.Email, client) },
+			"change to free":    func() error { return e.v.RequestEmailChange(e.ctx, db, mover.ID, unknown, client) },
+			"malformed address": func() error { return e.v.RequestPasswordReset(e.ctx, db, "x", client) },
+		}
+		for name, call := range calls {
+			e.takeSleeps()
+			err := call()
+			if name != "malformed address" && err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			got := e.takeSleeps()
+			if len(got) != 1 || got[0] <= 0 || got[0] > floor {
+				t.Fatalf("%s: waits %v, want one wait filling the floor", name, got)
+			}
+		}
+		// Flows that may tell (the user is logged in and names their own
+		// data) do not wait.
+		if err := e.v.SendEmailVerification(e.ctx, db, u.ID, client); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.takeSleeps(); len(got) != 0 {
+			t.Fatalf("SendEmailVerification waited %v", got)
+		}
+	})
+}

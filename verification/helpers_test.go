@@ -30,6 +30,27 @@ type env struct {
 	users *usermgmt.Service
 	v     *verification.Service
 	logs  *syncBuffer
+
+	sleepMu sync.Mutex
+	sleeps  []time.Duration
+}
+
+// recordSleep stands in for the answer floor's timer: it records the wait
+// and returns at once.
+func (e *env) recordSleep(_ context.Context, d time.Duration) error {
+	e.sleepMu.Lock()
+	defer e.sleepMu.Unlock()
+	e.sleeps = append(e.sleeps, d)
+	return nil
+}
+
+// takeSleeps returns and forgets the recorded waits.
+func (e *env) takeSleeps() []time.Duration {
+	e.sleepMu.Lock()
+	defer e.sleepMu.Unlock()
+	out := e.sleeps
+	e.sleeps = nil
+	return out
 }
 
 type syncBuffer struct {
@@ -56,7 +77,8 @@ func newEnv(t *testing.T, db *bun.DB, edit ...func(*verification.Config)) *env {
 	e := &env{t: t, ctx: context.Background(), db: db, clock: usermgmttest.NewClock(start), logs: &syncBuffer{}}
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.users = usermgmttest.NewService(t, usermgmt.Config{Now: e.clock.Now, Logger: logger, Permissions: verification.Permissions()})
-	cfg := verification.Config{Users: e.users, Now: e.clock.Now, Logger: logger, BaseURL: "https://app.example"}
+	cfg := verification.Config{Users: e.users, Now: e.clock.Now, Logger: logger, BaseURL: "https://app.example",
+		Sleep: e.recordSleep}
 	for _, f := range edit {
 		f(&cfg)
 	}

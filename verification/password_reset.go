@@ -3,6 +3,7 @@ package verification
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -31,6 +32,7 @@ func (s *Service) sendResetLink(ctx context.Context, tx bun.IDB, u *usermgmt.Use
 // Returns a *usermgmt.ValidationError naming email (malformed), or a
 // *RateLimitError.
 func (s *Service) RequestPasswordReset(ctx context.Context, db bun.IDB, email string, c Client) error {
+	defer s.floor(ctx, time.Now())
 	email, err := checkEmail(email)
 	if err != nil {
 		return err

@@ -28,6 +28,7 @@ const (
 	DefaultSMSDailyUser   = 10
 	DefaultBaseURL        = "http://localhost:8080"
 	DefaultLanguage       = "en"
+	DefaultAnswerFloor    = 50 * time.Millisecond
 )
 
 // Limit allows Max requests per Window (a fixed window aligned on the
@@ -111,6 +112,18 @@ type Config struct {
 	// Limits are the request rate limits; see RateLimits for defaults.
 	Limits RateLimits
 
+	// AnswerFloor is the least time the calls that must not tell whether
+	// an address has an account take (Register, RequestPasswordReset,
+	// ResendEmailVerification, RequestEmailChange): each does the same
+	// kind of work on both paths, but the path with an account writes a
+	// link more, which a stopwatch can see on a fast database; the floor
+	// hides it. It measures real elapsed time (not Now). Zero means
+	// DefaultAnswerFloor; negative switches it off.
+	AnswerFloor time.Duration
+	// Sleep waits out the floor; nil waits on a timer, returning early
+	// when ctx ends. Tests inject it.
+	Sleep func(ctx context.Context, d time.Duration) error
+
 	// Mailer and SMS deliver the outbox (Service.Deliver). Nil leaves that
 	// channel's messages in the outbox, which is the development setup:
 	// read them with Service.Outbox.
@@ -180,6 +193,10 @@ func New(cfg Config) (*Service, error) {
 	def(&cfg.ResetLinkTTL, DefaultResetLinkTTL)
 	def(&cfg.CodeTTL, DefaultCodeTTL)
 	def(&cfg.CodeCooldown, DefaultCodeCooldown)
+	def(&cfg.AnswerFloor, DefaultAnswerFloor)
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleep
+	}
 	defInt(&cfg.CodeChecks, DefaultCodeChecks)
 	defInt(&cfg.CodeSends, DefaultCodeSends)
 	defInt(&cfg.SMSDailyPerNumber, DefaultSMSDailyNumber)
@@ -259,3 +276,27 @@ func inTx(ctx context.Context, db bun.IDB, fn func(ctx context.Context, tx bun.T
 }
 
 func invalid(field, rule, msg string) error { return usermgmt.Invalid(field, rule, msg) }
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// floor waits until AnswerFloor has passed since began. Call it deferred
+// at the top of a call that must not tell whether an address has an
+// account, so that every answer (success, refusal, error) leaves at the
+// same time.
+func (s *Service) floor(ctx context.Context, began time.Time) {
+	if s.cfg.AnswerFloor <= 0 {
+		return
+	}
+	if d := s.cfg.AnswerFloor - time.Since(began); d > 0 {
+		_ = s.cfg.Sleep(ctx, d)
+	}
+}
