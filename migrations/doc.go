@@ -35,6 +35,9 @@
 //   - userdesk_guests, userdesk_guest_roles: guest invitations.
 //   - userdesk_impersonation_tokens: issued impersonation tokens and their
 //     revocation.
+//   - userdesk_login_throttle: failed-guess counters of the reference
+//     server's login and password-change throttle (hashed keys), shared
+//     by its replicas.
 //   - userdesk_verification_tokens: hashed single-use links (email
 //     verification, email change, password reset), each bound to a user
 //     and the address it was sent to (package verification).
