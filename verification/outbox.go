@@ -181,7 +181,7 @@ func (s *Service) Deliver(ctx context.Context, db bun.IDB, limit int) (DeliveryR
 	now := s.now()
 	var due []Message
 	err := db.NewSelect().Model(&due).
-		Where("channel IN (?)", bun.In(channels)).
+		Where("channel IN (?)", bun.List(channels)).
 		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 			return q.Where("status = ? AND next_attempt_at <= ?", StatusPending, now).
 				WhereOr("status = ? AND next_attempt_at <= ?", StatusSending, now.Add(-claimLease))

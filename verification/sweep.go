@@ -42,7 +42,7 @@ func (s *Service) Sweep(ctx context.Context, db bun.IDB) (int64, error) {
 		db.NewDelete().Model((*tokenRow)(nil)).Where("expires_at < ? OR used_at < ? OR voided_at < ?", ended, ended, ended),
 		db.NewDelete().Model((*codeRow)(nil)).Where("expires_at < ? OR used_at < ? OR voided_at < ?", ended, ended, ended),
 		db.NewDelete().Table("userdesk_verification_throttle").Where("window_start < ?", now.Add(-throttleRetention)),
-		db.NewDelete().Model((*Message)(nil)).Where("status IN (?)", bun.In([]MessageStatus{StatusSent, StatusFailed})).
+		db.NewDelete().Model((*Message)(nil)).Where("status IN (?)", bun.List([]MessageStatus{StatusSent, StatusFailed})).
 			Where("created_at < ?", now.Add(-MessageRetention)),
 	}
 	for _, q := range steps {

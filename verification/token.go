@@ -61,7 +61,7 @@ func (s *Service) issueToken(ctx context.Context, tx bun.IDB, userID uuid.UUID, 
 // voidTokens voids the user's live links of the given purposes.
 func (s *Service) voidTokens(ctx context.Context, tx bun.IDB, userID uuid.UUID, ps ...purpose) error {
 	_, err := tx.NewUpdate().Model((*tokenRow)(nil)).Set("voided_at = ?", s.now()).
-		Where("user_id = ?", userID).Where("purpose IN (?)", bun.In(ps)).
+		Where("user_id = ?", userID).Where("purpose IN (?)", bun.List(ps)).
 		Where("used_at IS NULL").Where("voided_at IS NULL").Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("verification: void tokens: %w", err)
