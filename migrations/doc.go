@@ -38,6 +38,18 @@
 //   - userdesk_login_throttle: failed-guess counters of the reference
 //     server's login and password-change throttle (hashed keys), shared
 //     by its replicas.
+//   - userdesk_verification_tokens: hashed single-use links (email
+//     verification, email change, password reset), each bound to a user
+//     and the address it was sent to (package verification).
+//   - userdesk_verification_codes: hashed SMS codes with their send and
+//     wrong-check counts.
+//   - userdesk_verification_messages: the outbox of emails and SMS the
+//     verification package queues in the transaction of the change they
+//     announce, and their delivery state.
+//   - userdesk_verification_throttle: request counters per hashed key
+//     (address, user, client address, phone number) and time window.
+//   - userdesk_id_verifications: the evidence behind each change of the ID
+//     verification flag (reason, reference, source, operator).
 //
 // On PostgreSQL the users list's indexes need the pg_trgm extension, which
 // the migrations create (CREATE EXTENSION IF NOT EXISTS pg_trgm): the
