@@ -145,3 +145,15 @@ func count(t *testing.T, db bun.IDB, query string, args ...any) int {
 	}
 	return n
 }
+
+// newUsers returns a usermgmt service that knows the referral permissions;
+// newUsersWithout one that does not.
+func newUsers(t *testing.T) *usermgmt.Service {
+	t.Helper()
+	return usermgmttest.NewService(t, usermgmt.Config{Permissions: referral.Permissions()})
+}
+
+func newUsersWithout(t *testing.T) *usermgmt.Service {
+	t.Helper()
+	return usermgmttest.NewService(t, usermgmt.Config{})
+}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/usermgmt"
@@ -29,9 +30,9 @@ type Signals struct {
 type Referral struct {
 	RefereeID uuid.UUID `json:"referee_id"`
 	// ReferrerID is nil when an operator removed the referrer.
-	ReferrerID *uuid.UUID      `json:"referrer_id"`
-	ReferredAt *time.Time      `json:"referred_at"`
-	Status     ReferralStatus  `json:"status"`
+	ReferrerID *uuid.UUID     `json:"referrer_id"`
+	ReferredAt *time.Time     `json:"referred_at"`
+	Status     ReferralStatus `json:"status"`
 	// Flags are the abuse flags this write raised (see FlagReason); the
 	// referral is recorded all the same, for an operator to review.
 	Flags []FlagReason `json:"flags"`
@@ -181,7 +182,7 @@ func (s *Service) writeReferrer(ctx context.Context, tx bun.IDB, refereeID uuid.
 	}
 	cur, err := getAccount(ctx, tx, refereeID, true)
 	if err != nil {
-		return err
+		return lockConflict(err)
 	}
 	if onlyIfNone && cur.ReferrerID != nil {
 		return ErrAlreadyReferred
@@ -204,7 +205,7 @@ func (s *Service) writeReferrer(ctx context.Context, tx bun.IDB, refereeID uuid.
 				break
 			}
 			if err != nil {
-				return err
+				return lockConflict(err)
 			}
 			if up.ReferrerID == nil {
 				break
@@ -239,4 +240,16 @@ func idOrNil(id *uuid.UUID) any {
 		return nil
 	}
 	return id.String()
+}
+
+// lockConflict turns PostgreSQL's verdict on two transactions that locked
+// the same chain in opposite orders (deadlock_detected, or
+// serialization_failure under REPEATABLE READ) into ErrConflict: one of two
+// concurrent referrer changes that would have closed a cycle together.
+func lockConflict(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001") {
+		return fmt.Errorf("%w: concurrent referrer change: %v", ErrConflict, err)
+	}
+	return err
 }
