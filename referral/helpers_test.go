@@ -35,7 +35,10 @@ func newEnv(t *testing.T, db *bun.DB, edit ...func(*referral.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	users := usermgmttest.NewService(t, usermgmt.Config{Permissions: referral.Permissions(), Now: clock.Now, BankKeys: keys})
+	users := usermgmttest.NewService(t, usermgmt.Config{
+		Permissions: referral.Permissions(), Now: clock.Now, BankKeys: keys,
+		Roles: map[usermgmt.OperatorRole][]usermgmt.Permission{"auditor": {usermgmt.PermReadUsers}},
+	})
 	cfg := referral.Config{Users: users, Now: clock.Now}
 	for _, f := range edit {
 		f(&cfg)
@@ -156,4 +159,10 @@ func newUsers(t *testing.T) *usermgmt.Service {
 func newUsersWithout(t *testing.T) *usermgmt.Service {
 	t.Helper()
 	return usermgmttest.NewService(t, usermgmt.Config{})
+}
+
+// kidWithoutAccount registers a user who never opens a referral account.
+func kidWithoutAccount(t *testing.T, e *env) uuid.UUID {
+	t.Helper()
+	return usermgmttest.User(t, e.users, e.db).ID
 }
