@@ -67,10 +67,8 @@ type Account struct {
 func getAccount(ctx context.Context, db bun.IDB, userID uuid.UUID, lock bool) (*Account, error) {
 	a := new(Account)
 	q := db.NewSelect().Model(a).Where("user_id = ?", userID)
-	if lock {
-		if f := forUpdate(db); f != "" {
-			q = q.For("UPDATE")
-		}
+	if lock && isPostgres(db) {
+		q = q.For("UPDATE")
 	}
 	err := q.Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {

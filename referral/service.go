@@ -172,13 +172,12 @@ func inTx(ctx context.Context, db bun.IDB, fn func(ctx context.Context, tx bun.T
 	return db.RunInTx(ctx, nil, fn)
 }
 
-// forUpdate is the row-lock clause of a SELECT that must see, and hold,
-// the latest committed row: "FOR UPDATE" on PostgreSQL, nothing on SQLite,
-// whose write transactions (BEGIN IMMEDIATE) are serialised anyway. It is
-// the package's one dialect switch.
-func forUpdate(db bun.IDB) string {
-	if d, err := sqldb.DialectOf(db); err == nil && d == sqldb.Postgres {
-		return " FOR UPDATE"
-	}
-	return ""
+// isPostgres is the package's one dialect question. PostgreSQL gets row
+// locks on the referrer chain (SELECT … FOR UPDATE; SQLite's write
+// transactions, BEGIN IMMEDIATE, are serialised anyway) and the balance
+// change and its ledger entry in one statement (a data-modifying CTE,
+// which SQLite lacks).
+func isPostgres(db bun.IDB) bool {
+	d, err := sqldb.DialectOf(db)
+	return err == nil && d == sqldb.Postgres
 }
