@@ -1,88 +1,22 @@
 package main
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/fees"
 	"github.com/userdesk/userdesk/usermgmt"
 )
-
-// userDetail is the detail view: every card of the first product
-// document. Email and phone (of the user and of the guests) are masked
-// unless the operator may read personal data.
-type userDetail struct {
-	*usermgmt.User
-	FullName    string                `json:"full_name"`
-	Masked      bool                  `json:"masked"`
-	BankAccount *usermgmt.BankAccount `json:"bank_account"`
-	Guests      []usermgmt.Guest      `json:"guests"`
-	Fees        *usermgmt.UserFees    `json:"fee_card"`
-	Categories  []usermgmt.Category   `json:"categories"`
-}
-
-// loadUser reads a user for op; erased users are not found.
-func (a *app) loadUser(r *http.Request, db bun.IDB, op *usermgmt.Operator, id uuid.UUID) (*usermgmt.User, error) {
-	u, err := a.users.GetUser(r.Context(), db, op.ID, id)
-	if err != nil {
-		return nil, err
-	}
-	if u.Deleted() {
-		return nil, usermgmt.ErrNotFound
-	}
-	return u, nil
-}
-
-func (a *app) detail(r *http.Request, op *usermgmt.Operator, u *usermgmt.User) (*userDetail, error) {
-	ctx := r.Context()
-	d := &userDetail{User: u, FullName: u.FullName()}
-	if !a.users.Can(op, usermgmt.PermReadPersonalData) {
-		masked := *u
-		masked.Email, masked.Phone = usermgmt.MaskEmail(u.Email), usermgmt.MaskPhone(u.Phone)
-		d.User, d.Masked = &masked, true
-	}
-	var err error
-	if d.BankAccount, err = a.users.GetBankAccount(ctx, a.db, op.ID, u.ID, false); err != nil && !errors.Is(err, usermgmt.ErrNotFound) {
-		return nil, err
-	}
-	if d.Guests, err = a.users.ListGuests(ctx, a.db, op.ID, u.ID); err != nil {
-		return nil, err
-	}
-	if d.Guests == nil {
-		d.Guests = []usermgmt.Guest{}
-	}
-	if d.Masked {
-		for i := range d.Guests {
-			d.Guests[i].Email = usermgmt.MaskEmail(d.Guests[i].Email)
-		}
-	}
-	if d.Fees, err = a.users.GetUserFees(ctx, a.db, op.ID, u.ID); err != nil {
-		return nil, err
-	}
-	if d.Categories, err = a.users.UserCategories(ctx, a.db, u.ID); err != nil {
-		return nil, err
-	}
-	if d.Categories == nil {
-		d.Categories = []usermgmt.Category{}
-	}
-	return d, nil
-}
 
 func (a *app) userGet(w http.ResponseWriter, r *http.Request) error {
 	op, id, err := a.operatorAndUser(r)
 	if err != nil {
 		return err
 	}
-	u, err := a.loadUser(r, a.db, op, id)
-	if err != nil {
-		return err
-	}
-	d, err := a.detail(r, op, u)
+	d, err := a.users.GetUserDetail(r.Context(), a.db, op.ID, id)
 	if err != nil {
 		return err
 	}
@@ -107,7 +41,7 @@ func (a *app) userPatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := a.detail(r, op, u)
+	d, err := a.users.GetUserDetail(r.Context(), a.db, op.ID, id)
 	if err != nil {
 		return err
 	}
@@ -287,11 +221,6 @@ func (a *app) userGuests(w http.ResponseWriter, r *http.Request) error {
 	if gs == nil {
 		gs = []usermgmt.Guest{}
 	}
-	if !a.users.Can(op, usermgmt.PermReadPersonalData) {
-		for i := range gs {
-			gs[i].Email = usermgmt.MaskEmail(gs[i].Email)
-		}
-	}
 	return writeJSON(w, http.StatusOK, map[string]any{"items": gs})
 }
 
@@ -311,19 +240,7 @@ func (a *app) userGuestPatch(w http.ResponseWriter, r *http.Request) error {
 	if err := versionFromIfMatch(r, &upd.Version); err != nil {
 		return err
 	}
-	// The guest must belong to the user in the path.
-	gs, err := a.users.ListGuests(r.Context(), a.db, op.ID, owner)
-	if err != nil {
-		return err
-	}
-	found := false
-	for _, g := range gs {
-		found = found || g.ID == gid
-	}
-	if !found {
-		return usermgmt.ErrNotFound
-	}
-	g, token, err := a.users.UpdateGuest(r.Context(), a.db, op.ID, gid, upd)
+	g, token, err := a.users.UpdateGuest(r.Context(), a.db, op.ID, owner, gid, upd)
 	if err != nil {
 		return err
 	}
@@ -377,22 +294,6 @@ func (a *app) userAudit(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"items": recs, "next_cursor": next})
 }
 
-// publicProfile is what other users see of a user in the front office.
-type publicProfile struct {
-	ID              uuid.UUID         `json:"id"`
-	PictureURL      string            `json:"picture_url"`
-	DisplayName     string            `json:"display_name"`
-	Type            usermgmt.UserType `json:"type"`
-	CompanyName     string            `json:"company_name,omitempty"`
-	MotherTongue    string            `json:"mother_tongue"`
-	SpokenLanguages []string          `json:"spoken_languages"`
-	City            string            `json:"city"`
-	Country         string            `json:"country"`
-	Listings        int64             `json:"listings"`
-	ReviewsReceived int64             `json:"reviews_received"`
-	MemberSince     string            `json:"member_since"`
-}
-
 // userPublicProfile shows the public profile as other users see it: hidden
 // (404 profile_hidden) when the status policy hides it.
 func (a *app) userPublicProfile(w http.ResponseWriter, r *http.Request) error {
@@ -400,24 +301,14 @@ func (a *app) userPublicProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := a.loadUser(r, a.db, op, id)
+	if _, err := a.users.GetUser(r.Context(), a.db, op.ID, id); err != nil {
+		return err
+	}
+	p, err := a.users.GetPublicProfile(r.Context(), a.db, id)
 	if err != nil {
 		return err
 	}
-	if !u.Status.Allows(usermgmt.CanBeSeen) {
-		return &badRequest{status: http.StatusNotFound, code: "profile_hidden",
-			detail: "other users cannot see this profile: its status is " + string(u.Status)}
-	}
-	name := u.FirstName
-	if last := []rune(u.LastName); len(last) > 0 {
-		name += " " + string(last[0]) + "."
-	}
-	return writeJSON(w, http.StatusOK, publicProfile{
-		ID: u.ID, PictureURL: u.PictureURL, DisplayName: name, Type: u.Type, CompanyName: u.CompanyName,
-		MotherTongue: u.MotherTongue, SpokenLanguages: u.SpokenLanguages, City: u.LocationAddress.City,
-		Country: u.LocationAddress.Country, Listings: u.Counters.Listings, ReviewsReceived: u.Counters.ReviewsReceived,
-		MemberSince: u.CreatedAt.Format("2006-01"),
-	})
+	return writeJSON(w, http.StatusOK, p)
 }
 
 // intParam reads an optional integer query parameter.

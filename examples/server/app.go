@@ -56,13 +56,6 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 	}
 	// An account that may no longer log in loses its sessions in the same
 	// transaction as the status change or the erasure.
-	users.OnStatusChange(func(ctx context.Context, tx bun.IDB, c usermgmt.StatusChange) error {
-		if c.To.Allows(usermgmt.CanLogIn) && !c.Erased {
-			return nil
-		}
-		_, err := users.EndAllSessions(ctx, tx, usermgmt.UserSession, c.UserID)
-		return err
-	})
 	users.OnPasswordSet(func(ctx context.Context, tx bun.IDB, e usermgmt.PasswordSet) error {
 		// A real host queues an email to the user here (outbox). The
 		// reference server logs it, without the password.

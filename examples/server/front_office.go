@@ -116,10 +116,6 @@ func (a *app) mePassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if me.ImpersonatedBy != nil {
-		return &badRequest{status: http.StatusForbidden, code: "forbidden_under_impersonation",
-			detail: "a password cannot be changed under an impersonation"}
-	}
 	var req passwordRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err

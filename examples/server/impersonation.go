@@ -65,6 +65,7 @@ func (a *app) impersonate(w http.ResponseWriter, r *http.Request) error {
 	}
 	iss, err := a.imp.Issue(r.Context(), a.db, impersonation.IssueRequest{
 		OperatorID: op.ID, UserID: id, Reason: req.Reason, Scope: req.Scope, Landing: req.Landing,
+		OperatorSession: bearer(r),
 	})
 	if err != nil {
 		return err
@@ -163,7 +164,7 @@ func (a *app) me(w http.ResponseWriter, r *http.Request) (meView, error) {
 		return meView{}, errUnauthenticated
 	}
 	u, err := a.users.GetOwnUser(ctx, a.db, id)
-	if err != nil || u.Deleted() || !u.Status.Allows(usermgmt.CanLogIn) {
+	if err != nil {
 		return meView{}, errUnauthenticated
 	}
 	return meView{User: u}, nil

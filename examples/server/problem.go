@@ -51,6 +51,8 @@ var statusOf = []struct {
 	code   string
 }{
 	{usermgmt.ErrNotFound, http.StatusNotFound, "not_found"},
+	{usermgmt.ErrProfileHidden, http.StatusNotFound, "profile_hidden"},
+	{usermgmt.ErrUnderImpersonation, http.StatusForbidden, "forbidden_under_impersonation"},
 	{usermgmt.ErrStaleVersion, http.StatusConflict, "version_conflict"},
 	{usermgmt.ErrEmailTaken, http.StatusConflict, "email_taken"},
 	{usermgmt.ErrCounterNegative, http.StatusConflict, "counter_negative"},
