@@ -140,6 +140,10 @@
 //   - FlagVelocity: more than Config.Velocity.Limit (20) referrals within
 //     Window (24 hours).
 //
+// The checks read users as the system even under an impersonation (the
+// impersonator is hidden from those reads): the values they compare are
+// never shown, so they are neither masked nor audited as a view.
+//
 // Operators holding PermManageFlags list flags (ListFlags) and clear them
 // with a reason (ClearFlag, audited as ActionFlagClear). A cleared check
 // may fire again.
@@ -162,8 +166,11 @@
 // user's ledger still adds up and so does every referrer's (its
 // consumption entry names the tombstone UID) and referee's. What goes: the
 // code, the reasons and idempotency keys of the user's own entries (free
-// text), the user's stored idempotency keys and device digests. Flags keep
-// IDs and reason codes only. The referrer's card shows an erased referee
+// text), the user's stored idempotency keys and device digests, and the
+// operators' clearing reasons of the flags naming the user. Flags keep IDs,
+// reason codes and a generated detail only. Audit reasons (ChangeReferrer,
+// ClearFlag) live in usermgmt's audit-reason table, which usermgmt's own
+// erasure deletes. The referrer's card shows an erased referee
 // as a tombstone without a name. Reasons that operators wrote on other
 // users' entries are not searched for the erased user's name: operators
 // are told not to write personal data in reasons (as for the audit log).

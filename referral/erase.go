@@ -56,6 +56,12 @@ func (s *Service) eraseUser(ctx context.Context, tx bun.IDB, userID uuid.UUID) e
 			}
 		}
 	}
+	// An operator's reason for clearing a flag is free text about the
+	// two users of the flag.
+	if _, err := tx.NewUpdate().Model((*Flag)(nil)).Set("clear_reason = ''").
+		Where("referrer_id = ? OR referee_id = ?", userID, userID).Where("clear_reason <> ''").Exec(ctx); err != nil {
+		return fmt.Errorf("referral: erase: %w", err)
+	}
 	if _, err := tx.NewDelete().Model((*idempotencyKey)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
 		return fmt.Errorf("referral: erase: %w", err)
 	}

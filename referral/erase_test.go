@@ -21,6 +21,9 @@ func TestEraseReferee(t *testing.T) {
 		ctx := context.Background()
 		r := e.user(t)
 		e.grant(t, r.UserID, 3)
+		if err := e.ref.RecordDevice(ctx, db, r.UserID, "install-42"); err != nil {
+			t.Fatal(err)
+		}
 		ee := e.user(t)
 		if _, err := e.ref.Attach(ctx, db, ee.UserID, *r.Code, referral.Signals{DeviceID: "install-42"}); err != nil {
 			t.Fatal(err)
@@ -30,6 +33,14 @@ func TestEraseReferee(t *testing.T) {
 		}
 		if _, err := e.ref.StepCredits(ctx, db, e.finance, ee.UserID, referral.CreditStep{Delta: 1,
 			Reason: "goodwill, called Marie Dupont", IdempotencyKey: "support-ticket-marie@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		// A flag on the pair, cleared with a reason that names the referee.
+		flags, err := e.ref.ListFlags(ctx, db, e.finance, referral.FlagQuery{})
+		if err != nil || len(flags.Flags) != 1 {
+			t.Fatalf("flags %+v, %v", flags, err)
+		}
+		if _, err := e.ref.ClearFlag(ctx, db, e.finance, flags.Flags[0].ID, "Marie is Jean's sister, same tablet"); err != nil {
 			t.Fatal(err)
 		}
 		before := e.checkLedger(t, ee.UserID)

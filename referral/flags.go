@@ -85,11 +85,11 @@ func raise(ctx context.Context, tx bun.IDB, referrerID uuid.UUID, refereeID *uui
 // apply; it returns the reasons that hold (raised now or open already).
 // velocity adds the referrer's velocity check (at Attach only).
 func (s *Service) screen(ctx context.Context, tx bun.IDB, refereeID, referrerID uuid.UUID, velocity bool, now time.Time) ([]FlagReason, error) {
-	referee, err := s.users.GetOwnUser(ctx, tx, refereeID)
+	referee, err := s.users.GetOwnUser(asSystem(ctx), tx, refereeID)
 	if err != nil {
 		return nil, err
 	}
-	referrer, err := s.users.GetOwnUser(ctx, tx, referrerID)
+	referrer, err := s.users.GetOwnUser(asSystem(ctx), tx, referrerID)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ WHERE a.user_id = ? AND b.user_id = ?`, refereeID, referrerID).Scan(ctx, &shared
 func (s *Service) sameIBAN(ctx context.Context, tx bun.IDB, a, b uuid.UUID) (bool, error) {
 	var ibans [2]string
 	for i, id := range []uuid.UUID{a, b} {
-		acct, err := s.users.GetOwnBankAccount(ctx, tx, id)
+		acct, err := s.users.GetOwnBankAccount(asSystem(ctx), tx, id)
 		if errors.Is(err, usermgmt.ErrNotFound) || errors.Is(err, usermgmt.ErrNoBankKey) {
 			return false, nil
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/internal/dbtest"
@@ -170,6 +171,37 @@ func TestVelocityAndFlagReview(t *testing.T) {
 		}
 		if _, err := e.ref.ListFlags(ctx, db, e.finance, referral.FlagQuery{Cursor: "garbage"}); !errors.Is(err, usermgmt.ErrInvalidCursor) {
 			t.Fatalf("bad cursor: %v", err)
+		}
+	})
+}
+
+// TestChecksUnderImpersonation: an operator impersonating the new user
+// while the code is attached changes nothing: the checks still compare the
+// values in clear, and nothing is audited as the operator's view.
+func TestChecksUnderImpersonation(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		e := newEnv(t, db)
+		ctx := context.Background()
+		r := e.user(t, func(reg *usermgmt.Registration) { reg.Phone = "+33655556666" })
+		if _, err := e.users.SetVerificationBySystem(ctx, db, r.UserID, usermgmt.VerifyPhone, true); err != nil {
+			t.Fatal(err)
+		}
+		ee := e.user(t, func(reg *usermgmt.Registration) { reg.Phone = "+33655556666" })
+		other := e.user(t, func(reg *usermgmt.Registration) { reg.Phone = "+33655550066" })
+		// Masked, these two phones would look alike: +33 •• •• •• 66.
+		imp := usermgmt.WithImpersonator(ctx, usermgmt.Impersonator{OperatorID: e.support, TokenID: uuid.Must(uuid.NewV7())})
+		out, err := e.ref.Attach(imp, db, ee.UserID, *r.Code, referral.Signals{})
+		if err != nil || !slices.Equal(out.Flags, []referral.FlagReason{referral.FlagSharedPhone}) {
+			t.Fatalf("attach: %+v, %v", out, err)
+		}
+		out, err = e.ref.Attach(imp, db, other.UserID, *r.Code, referral.Signals{})
+		if err != nil || len(out.Flags) != 0 {
+			t.Fatalf("attach of a different phone: %+v, %v", out, err)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM userdesk_audit_log WHERE action = ?", usermgmt.ActionPersonalDataView); n != 0 {
+			t.Fatalf("%d personal-data views audited for the system's checks", n)
 		}
 	})
 }

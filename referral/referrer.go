@@ -65,7 +65,7 @@ func (s *Service) Attach(ctx context.Context, db bun.IDB, refereeID uuid.UUID, c
 	}
 	var out *Referral
 	err := inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		referee, err := s.users.GetOwnUser(ctx, tx, refereeID)
+		referee, err := s.users.GetOwnUser(asSystem(ctx), tx, refereeID)
 		if errors.Is(err, usermgmt.ErrNotFound) || (err == nil && referee.Deleted()) {
 			return ErrNotFound
 		}
