@@ -46,20 +46,28 @@ type Account struct {
 	Balance int64 `bun:"balance,notnull" json:"balance"`
 	// Version grows by one with every ledger entry; it is the seq of the
 	// newest entry, and what a "set credits to N" names.
-	Version   int64 `bun:"version,notnull" json:"version"`
+	Version int64 `bun:"version,notnull" json:"version"`
+	// LastDelta is the amount of the last change: the conditional UPDATE
+	// of a "set to N" computes the difference from the row as it was and
+	// returns it from here.
 	LastDelta int64 `bun:"last_delta,notnull" json:"-"`
 	// ChangedBy is the operator of the last credits change, nil for the
 	// system; ChangedAt is when it was made.
 	ChangedBy *uuid.UUID `bun:"changed_by,type:uuid" json:"changed_by"`
 	ChangedAt *time.Time `bun:"changed_at" json:"changed_at"`
-	// ReferrerID is who referred the user, nil for nobody.
-	ReferrerID *uuid.UUID     `bun:"referrer_id,type:uuid" json:"referrer_id"`
-	ReferredAt *time.Time     `bun:"referred_at" json:"referred_at"`
-	Status     ReferralStatus `bun:"referral_status,notnull" json:"referral_status"`
-	Qualified  *time.Time     `bun:"qualified_at" json:"qualified_at"`
-	ErasedAt   *time.Time     `bun:"erased_at" json:"-"`
-	ErasedSoon bool           `bun:"erased_soon,notnull" json:"-"`
-	CreatedAt  time.Time      `bun:"created_at,notnull" json:"created_at"`
+	// ReferrerID is who referred the user, nil for nobody; ReferredAt is
+	// when it was recorded.
+	ReferrerID *uuid.UUID `bun:"referrer_id,type:uuid" json:"referrer_id"`
+	ReferredAt *time.Time `bun:"referred_at" json:"referred_at"`
+	// Status is where the user stands as a referee; QualifiedAt is when
+	// the host reported the referral as qualifying (Qualify).
+	Status      ReferralStatus `bun:"referral_status,notnull" json:"referral_status"`
+	QualifiedAt *time.Time     `bun:"qualified_at" json:"qualified_at"`
+	// ErasedAt is set when the user was erased; ErasedSoon when that was
+	// within Config.ErasedReferees.Window of the referral.
+	ErasedAt   *time.Time `bun:"erased_at" json:"-"`
+	ErasedSoon bool       `bun:"erased_soon,notnull" json:"-"`
+	CreatedAt  time.Time  `bun:"created_at,notnull" json:"created_at"`
 }
 
 // getAccount reads a user's account, holding its row lock on PostgreSQL

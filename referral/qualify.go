@@ -63,7 +63,7 @@ WHERE user_id = ? AND referral_status = ? AND erased_at IS NULL RETURNING referr
 				return ErrNotFound
 			}
 			out = &Qualification{RefereeID: refereeID, ReferrerID: *a.ReferrerID, Status: a.Status,
-				Rewarded: a.Status == StatusRewarded, AlreadyQualified: true, QualifiedAt: a.Qualified}
+				Rewarded: a.Status == StatusRewarded, AlreadyQualified: true, QualifiedAt: a.QualifiedAt}
 			return nil
 		}
 		if err != nil {
