@@ -120,7 +120,8 @@
 // # Abuse flags
 //
 // Attach and Qualify run the checks (Qualify again because verifications
-// usually come after registration), and ChangeReferrer too. Flags never
+// usually come after registration), and so do ChangeReferrer and a
+// referee's change of phone or email (usermgmt's profile hook). Flags never
 // refuse a referral; they queue it for review. One flag stays open per
 // referrer, referee and reason. The checks use what usermgmt holds:
 //

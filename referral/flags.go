@@ -152,6 +152,24 @@ WHERE a.user_id = ? AND b.user_id = ?`, refereeID, referrerID).Scan(ctx, &shared
 	return out, nil
 }
 
+// profileChanged is the usermgmt profile hook (registered by New): a
+// referee who changes their phone or email after the referral is checked
+// again against the referrer, in the update's transaction.
+func (s *Service) profileChanged(ctx context.Context, tx bun.IDB, ch usermgmt.ProfileChange) error {
+	if !ch.Changed("phone") && !ch.Changed("email") {
+		return nil
+	}
+	a, err := getAccount(ctx, tx, ch.UserID, false)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil || a.ReferrerID == nil || a.ErasedAt != nil {
+		return err
+	}
+	_, err = s.screen(ctx, tx, ch.UserID, *a.ReferrerID, false, s.clock())
+	return err
+}
+
 // sameIBAN reports whether both users have a bank account with the same
 // IBAN. Without a key ring (usermgmt.ErrNoBankKey) or an account on either
 // side the check has nothing to compare and reports false.

@@ -205,3 +205,31 @@ func TestChecksUnderImpersonation(t *testing.T) {
 		}
 	})
 }
+
+// TestChecksAfterProfileChange: a referee who takes the referrer's phone
+// after the referral is flagged by the profile update itself.
+func TestChecksAfterProfileChange(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		e := newEnv(t, db)
+		ctx := context.Background()
+		r := e.user(t, func(reg *usermgmt.Registration) { reg.Phone = "+33677778888" })
+		if _, err := e.users.SetVerificationBySystem(ctx, db, r.UserID, usermgmt.VerifyPhone, true); err != nil {
+			t.Fatal(err)
+		}
+		ee := e.referred(t, r)
+		u, err := e.users.GetOwnUser(ctx, db, ee.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		phone := "+33677778888"
+		if _, err := e.users.UpdateOwnProfile(ctx, db, ee.UserID, usermgmt.UserUpdate{Version: u.Version, Phone: &phone}); err != nil {
+			t.Fatal(err)
+		}
+		page, err := e.ref.ListFlags(ctx, db, e.finance, referral.FlagQuery{ReferrerID: &r.UserID})
+		if err != nil || len(page.Flags) != 1 || page.Flags[0].Reason != referral.FlagSharedPhone || *page.Flags[0].RefereeID != ee.UserID {
+			t.Fatalf("flags %+v, %v", page, err)
+		}
+	})
+}

@@ -97,8 +97,8 @@ type Service struct {
 	log   *slog.Logger
 }
 
-// New returns a Service configured by cfg and registers its erase hook on
-// cfg.Users (call New once per usermgmt.Service). It returns an error when
+// New returns a Service configured by cfg and registers its erase and
+// profile-change hooks on cfg.Users (call New once per usermgmt.Service). It returns an error when
 // cfg.Users is nil or does not know the package's permissions, or for a
 // negative amount, limit or duration.
 func New(cfg Config) (*Service, error) {
@@ -149,6 +149,7 @@ func New(cfg Config) (*Service, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	cfg.Users.OnErase(s.eraseUser)
+	cfg.Users.OnProfileChange(s.profileChanged)
 	return s, nil
 }
 
