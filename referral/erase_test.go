@@ -143,3 +143,38 @@ func TestErasedRefereesFlag(t *testing.T) {
 		}
 	})
 }
+
+// TestEraseReferrer: the referees keep their referral under the tombstone,
+// a later qualification is recorded without reward, and the referrer's
+// ledger still adds up.
+func TestEraseReferrer(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		e := newEnv(t, db)
+		ctx := context.Background()
+		r := e.user(t)
+		e.grant(t, r.UserID, 2)
+		done, pending := e.referred(t, r), e.referred(t, r)
+		if _, err := e.ref.Qualify(ctx, db, done.UserID); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.users.EraseUser(ctx, db, e.admin, r.UserID, "GDPR request"); err != nil {
+			t.Fatal(err)
+		}
+		if es := e.checkLedger(t, r.UserID); len(es) != 2 || e.account(t, r.UserID).Balance != 1 {
+			t.Fatalf("referrer ledger %+v", es)
+		}
+		q, err := e.ref.Qualify(ctx, db, pending.UserID)
+		if err != nil || q.Rewarded || q.Status != referral.StatusUnrewarded {
+			t.Fatalf("qualify under an erased referrer: %+v, %v", q, err)
+		}
+		card, err := e.ref.Card(ctx, db, e.support, done.UserID, referral.CardOptions{})
+		if err != nil || card.Referrer == nil || !card.Referrer.Erased || card.Referrer.Name != "" || card.Referrer.ID != r.UserID {
+			t.Fatalf("referee's card: %+v, %v", card, err)
+		}
+		if _, err := e.ref.ChangeReferrer(ctx, db, e.support, pending.UserID, &r.UserID, "restore"); !errors.Is(err, referral.ErrNotFound) {
+			t.Fatalf("an erased user as new referrer: %v", err)
+		}
+	})
+}

@@ -86,10 +86,16 @@ func raise(ctx context.Context, tx bun.IDB, referrerID uuid.UUID, refereeID *uui
 // velocity adds the referrer's velocity check (at Attach only).
 func (s *Service) screen(ctx context.Context, tx bun.IDB, refereeID, referrerID uuid.UUID, velocity bool, now time.Time) ([]FlagReason, error) {
 	referee, err := s.users.GetOwnUser(asSystem(ctx), tx, refereeID)
+	if errors.Is(err, usermgmt.ErrNotFound) {
+		return nil, nil // erased: nothing left to compare
+	}
 	if err != nil {
 		return nil, err
 	}
 	referrer, err := s.users.GetOwnUser(asSystem(ctx), tx, referrerID)
+	if errors.Is(err, usermgmt.ErrNotFound) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
