@@ -50,6 +50,16 @@
 //     (address, user, client address, phone number) and time window.
 //   - userdesk_id_verifications: the evidence behind each change of the ID
 //     verification flag (reason, reference, source, operator).
+//   - userdesk_referral_accounts: each participating user's referral code,
+//     credits balance (with its version) and own referrer (package
+//     referral).
+//   - userdesk_referral_credit_entries: the append-only credits ledger
+//     (triggers refuse DELETE and every UPDATE but the erasure's blanking
+//     of reason and idempotency key).
+//   - userdesk_referral_idempotency_keys: idempotency keys of credit
+//     changes and their first result, kept at least 24 hours.
+//   - userdesk_referral_devices: digests of the devices a user was seen on.
+//   - userdesk_referral_flags: abuse flags for review.
 //
 // On PostgreSQL the users list's indexes need the pg_trgm extension, which
 // the migrations create (CREATE EXTENSION IF NOT EXISTS pg_trgm): the
