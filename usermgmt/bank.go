@@ -18,11 +18,6 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// ErrNoBankKey: bank details cannot be sealed or opened because the
-// Service has no key ring, or the ring lacks the key a record was sealed
-// with.
-var ErrNoBankKey = errors.New("usermgmt: bank details key not available")
-
 // BankKeyring holds the AES-256 keys that seal bank details at rest. New
 // records are sealed with the current key; records sealed with an older key
 // still open as long as that key stays in the ring, so keys rotate without

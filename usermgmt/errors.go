@@ -7,33 +7,54 @@ import (
 )
 
 // Sentinel errors. Every error this package returns wraps at most one of
-// them; test with errors.Is.
+// them (ErrStaleVersion and ErrEmailTaken also match ErrConflict); test
+// with errors.Is. Each method's documentation says which it returns.
 var (
-	// ErrNotFound: the user, operator or record does not exist.
+	// ErrNotFound is returned when the user, operator or record does not
+	// exist, and by every operator read of an erased user (a tombstone).
 	ErrNotFound = errors.New("usermgmt: not found")
-	// ErrInvalid: the input breaks a rule; the error is a *ValidationError
-	// naming each bad field.
+	// ErrInvalid is returned when the input breaks a rule; the error is a
+	// *ValidationError naming each bad field.
 	ErrInvalid = errors.New("usermgmt: invalid input")
-	// ErrConflict: the write collides with the current state. More precise
-	// errors wrap it: ErrStaleVersion, ErrEmailTaken.
+	// ErrConflict is returned when the write collides with the current
+	// state. More precise errors wrap it: ErrStaleVersion, ErrEmailTaken.
 	ErrConflict = errors.New("usermgmt: conflict")
-	// ErrStaleVersion: the version given with an update is not the
-	// record's current version; nothing was written.
+	// ErrStaleVersion is returned when the version given with an update is
+	// not the record's current version; nothing was written.
 	ErrStaleVersion = fmt.Errorf("usermgmt: stale version: %w", ErrConflict)
-	// ErrEmailTaken: another account has this email, in any letter case.
+	// ErrEmailTaken is returned when another account has this email, in
+	// any letter case or Unicode spelling.
 	ErrEmailTaken = fmt.Errorf("usermgmt: email already registered: %w", ErrConflict)
-	// ErrForbidden: the acting operator is inactive or lacks the
-	// permission; the error is a *PermissionError.
+	// ErrForbidden is returned when the acting operator is inactive or
+	// lacks the permission; the error is a *PermissionError.
 	ErrForbidden = errors.New("usermgmt: forbidden")
-	// ErrInvalidCredentials: unknown email or wrong password; the two are
-	// deliberately indistinguishable.
+	// ErrInvalidCredentials is returned when the email is unknown or the
+	// password wrong; the two are deliberately indistinguishable.
 	ErrInvalidCredentials = errors.New("usermgmt: invalid email or password")
-	// ErrLoginRefused: the password was right but the account's status
-	// does not allow logging in (Invalidated).
+	// ErrLoginRefused is returned when the credentials or the session are
+	// right but the account may not log in (its status forbids it, or it
+	// was erased).
 	ErrLoginRefused = errors.New("usermgmt: account may not log in")
-	// ErrInvalidCursor: a pagination cursor was not made by this package,
-	// or was tampered with.
+	// ErrInvalidCursor is returned when a pagination cursor was not made
+	// by this package, or was tampered with.
 	ErrInvalidCursor = errors.New("usermgmt: invalid cursor")
+	// ErrSessionInvalid is returned when a session token is unknown,
+	// expired or ended.
+	ErrSessionInvalid = errors.New("usermgmt: invalid or expired session")
+	// ErrCounterNegative is returned when an adjustment would take a
+	// counter below zero; nothing was changed.
+	ErrCounterNegative = errors.New("usermgmt: counter would go below zero")
+	// ErrNoBankKey is returned when bank details cannot be sealed or
+	// opened because the Service has no key ring, or the ring lacks the
+	// key a record was sealed with.
+	ErrNoBankKey = errors.New("usermgmt: bank details key not available")
+	// ErrPasswordMismatch is returned by [PasswordHasher.Verify] when the
+	// password does not match the stored hash.
+	ErrPasswordMismatch = errors.New("usermgmt: password mismatch")
+	// ErrMalformedHash is returned, wrapped, by [PasswordHasher.Verify]
+	// when a stored hash cannot be parsed, is not argon2id version 19, or
+	// carries parameters outside the accepted bounds.
+	ErrMalformedHash = errors.New("usermgmt: malformed password hash")
 )
 
 // FieldError is one rule broken by one field.
@@ -78,9 +99,32 @@ func (e *ValidationError) Has(field string) bool {
 	return false
 }
 
-func invalid(field, rule, msg string) *ValidationError {
-	return &ValidationError{Fields: []FieldError{{Field: field, Rule: rule, Message: msg}}}
+// Invalid returns a *ValidationError for one field that broke one rule.
+// Packages built on usermgmt use it (and Add) so that every bad input of
+// the library reaches callers in the same shape: field is the snake_case
+// JSON name, rule the machine-readable rule code, message an English
+// explanation.
+func Invalid(field, rule, message string) *ValidationError {
+	return &ValidationError{Fields: []FieldError{{Field: field, Rule: rule, Message: message}}}
 }
+
+// Add appends one broken rule and returns e, so that a validation can
+// collect every bad field before it returns.
+func (e *ValidationError) Add(field, rule, message string) *ValidationError {
+	e.Fields = append(e.Fields, FieldError{Field: field, Rule: rule, Message: message})
+	return e
+}
+
+// Err returns e as an error, or nil when no field broke a rule (a nil e
+// included), so that a collecting validation ends with "return v.Err()".
+func (e *ValidationError) Err() error {
+	if e == nil || len(e.Fields) == 0 {
+		return nil
+	}
+	return e
+}
+
+func invalid(field, rule, msg string) *ValidationError { return Invalid(field, rule, msg) }
 
 // PermissionError says which permission an operator lacked. It matches
 // ErrForbidden with errors.Is.

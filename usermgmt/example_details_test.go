@@ -18,7 +18,7 @@ func ExampleService_SetUserFees() {
 	ctx := context.Background()
 	users, _ := usermgmt.New(usermgmt.Config{})
 	finance, err := users.CreateOperator(ctx, db, usermgmt.NewOperator{
-		Name: "Fay", Email: "fay@backoffice.example", Password: "operator passphrase", Roles: []string{usermgmt.RoleFinance},
+		Name: "Fay", Email: "fay@backoffice.example", Password: "operator passphrase", Roles: []usermgmt.OperatorRole{usermgmt.RoleFinance},
 	})
 	if err != nil {
 		log.Fatal(err)

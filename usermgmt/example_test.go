@@ -91,7 +91,7 @@ func ExampleService_ChangeStatus() {
 		log.Fatal(err)
 	}
 	support, err := users.CreateOperator(ctx, db, usermgmt.NewOperator{
-		Name: "Sam", Email: "sam@backoffice.example", Password: "operator passphrase", Roles: []string{usermgmt.RoleSupport},
+		Name: "Sam", Email: "sam@backoffice.example", Password: "operator passphrase", Roles: []usermgmt.OperatorRole{usermgmt.RoleSupport},
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/google/uuid"
@@ -117,7 +116,7 @@ func (s *Service) SetOperatorActive(ctx context.Context, db bun.IDB, id uuid.UUI
 
 // SetOperatorRoles replaces an operator's roles. Host path: no permission
 // check. Returns ErrNotFound, or a *ValidationError for an unknown role.
-func (s *Service) SetOperatorRoles(ctx context.Context, db bun.IDB, id uuid.UUID, roles []string) error {
+func (s *Service) SetOperatorRoles(ctx context.Context, db bun.IDB, id uuid.UUID, roles []OperatorRole) error {
 	if err := s.checkRoleNames(roles); err != nil {
 		return err
 	}
@@ -134,59 +133,7 @@ func (s *Service) SetOperatorRoles(ctx context.Context, db bun.IDB, id uuid.UUID
 	})
 }
 
-// Permissions returns the permissions an operator's roles grant, sorted.
-func (s *Service) Permissions(op *Operator) []Permission {
-	set := map[Permission]bool{}
-	for _, r := range op.Roles {
-		for p := range s.roles[r] {
-			set[p] = true
-		}
-	}
-	out := make([]Permission, 0, len(set))
-	for p := range set {
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
-
-// Can reports whether op is active and one of its roles grants p.
-func (s *Service) Can(op *Operator, p Permission) bool {
-	if op == nil || !op.Active {
-		return false
-	}
-	for _, r := range op.Roles {
-		if s.roles[r][p] {
-			return true
-		}
-	}
-	return false
-}
-
-// Authorize loads the acting operator and checks that it is active and
-// holds p. Every operator-facing method of this package calls it inside its
-// transaction; packages built on usermgmt and hosts call it for their own
-// operator actions.
-// Returns a *PermissionError (ErrForbidden); an unknown operator is
-// forbidden too.
-func (s *Service) Authorize(ctx context.Context, db bun.IDB, actor uuid.UUID, p Permission) (*Operator, error) {
-	op, err := getOperator(ctx, db, "id = ?", actor)
-	if errors.Is(err, ErrNotFound) {
-		return nil, &PermissionError{Permission: p}
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !op.Active {
-		return nil, &PermissionError{Permission: p, Inactive: true}
-	}
-	if !s.Can(op, p) {
-		return nil, &PermissionError{Permission: p}
-	}
-	return op, nil
-}
-
-func (s *Service) checkRoleNames(roles []string) error {
+func (s *Service) checkRoleNames(roles []OperatorRole) error {
 	for i, r := range roles {
 		if _, ok := s.roles[r]; !ok {
 			return invalid(fmt.Sprintf("roles[%d]", i), "known_role", fmt.Sprintf("unknown operator role %q", r))
@@ -214,7 +161,7 @@ func getOperator(ctx context.Context, db bun.IDB, where string, arg any) (*Opera
 	return op, nil
 }
 
-func replaceOperatorRoles(ctx context.Context, tx bun.IDB, id uuid.UUID, roles []string) error {
+func replaceOperatorRoles(ctx context.Context, tx bun.IDB, id uuid.UUID, roles []OperatorRole) error {
 	if _, err := tx.NewDelete().Model((*operatorRole)(nil)).Where("operator_id = ?", id).Exec(ctx); err != nil {
 		return fmt.Errorf("usermgmt: replace operator roles: %w", err)
 	}

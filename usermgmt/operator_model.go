@@ -23,22 +23,22 @@ type Operator struct {
 	Active bool `bun:"active,notnull" json:"active"`
 	// Roles are role names: built-in (admin, support, finance) or the
 	// host's own (Config.Roles).
-	Roles     []string  `bun:"-" json:"roles"`
-	CreatedAt time.Time `bun:"created_at,notnull" json:"created_at"`
-	UpdatedAt time.Time `bun:"updated_at,notnull" json:"updated_at"`
-	Version   int64     `bun:"version,notnull" json:"version"`
+	Roles     []OperatorRole `bun:"-" json:"roles"`
+	CreatedAt time.Time      `bun:"created_at,notnull" json:"created_at"`
+	UpdatedAt time.Time      `bun:"updated_at,notnull" json:"updated_at"`
+	Version   int64          `bun:"version,notnull" json:"version"`
 }
 
 type operatorRole struct {
 	bun.BaseModel `bun:"table:userdesk_operator_roles"`
-	OperatorID    uuid.UUID `bun:"operator_id,pk,type:uuid"`
-	Role          string    `bun:"role,pk"`
+	OperatorID    uuid.UUID    `bun:"operator_id,pk,type:uuid"`
+	Role          OperatorRole `bun:"role,pk"`
 }
 
 // NewOperator is what CreateOperator needs.
 type NewOperator struct {
-	Name     string   `json:"name" validate:"required,max=100"`
-	Email    string   `json:"email" validate:"required,max=254,email"`
-	Password string   `json:"password" validate:"required,min=12,max=1024"`
-	Roles    []string `json:"roles" validate:"required,min=1,unique,dive,required"`
+	Name     string         `json:"name" validate:"required,max=100"`
+	Email    string         `json:"email" validate:"required,max=254,email"`
+	Password string         `json:"password" validate:"required,min=12,max=1024"`
+	Roles    []OperatorRole `json:"roles" validate:"required,min=1,unique,dive,required"`
 }

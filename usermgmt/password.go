@@ -15,15 +15,6 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// ErrPasswordMismatch is returned by [PasswordHasher.Verify] when the
-// password does not match the stored hash.
-var ErrPasswordMismatch = errors.New("usermgmt: password mismatch")
-
-// ErrMalformedHash is returned, wrapped, by [PasswordHasher.Verify] when a
-// stored hash cannot be parsed, is not argon2id version 19, or carries
-// parameters outside the accepted bounds.
-var ErrMalformedHash = errors.New("usermgmt: malformed password hash")
-
 // Bounds applied both to the parameters a hasher is built with and to the
 // parameters read back from a stored hash: a corrupted or hostile row must
 // not make Verify allocate terabytes or spin for minutes, and argon2.IDKey

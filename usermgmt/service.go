@@ -28,7 +28,14 @@ type Config struct {
 	// Roles adds operator roles, or redefines built-in ones, by name. The
 	// built-in roles (BuiltinRoles: admin, support, finance) stay
 	// available unless redefined here.
-	Roles map[string][]Permission
+	Roles map[OperatorRole][]Permission
+	// Permissions adds the permissions that packages built on usermgmt
+	// declare (each exports a function returning its []PermissionDef) to
+	// the catalogue: RoleAdmin gets all of them, and the built-in roles
+	// each definition names get that one. Nil means usermgmt's own
+	// catalogue only; a role granting a permission nobody declared is a
+	// configuration error.
+	Permissions []PermissionDef
 	// BankKeys seals bank details at rest (AES-256-GCM). Nil means bank
 	// details can be neither stored nor read (ErrNoBankKey).
 	BankKeys *BankKeyring
@@ -51,7 +58,8 @@ type Service struct {
 	now      func() time.Time
 	log      *slog.Logger
 	hasher   *PasswordHasher
-	roles    map[string]map[Permission]bool
+	roles    map[OperatorRole]map[Permission]bool
+	known    map[Permission]bool
 	validate *validator.Validate
 	bankKeys *BankKeyring
 	denylist map[string]bool
@@ -59,10 +67,13 @@ type Service struct {
 	hooksMu       sync.RWMutex
 	passwordHooks []PasswordHook
 	statusHooks   []StatusHook
+	profileHooks  []ProfileHook
+	eraseHooks    []EraseHook
 }
 
 // New returns a Service configured by cfg. It returns an error for invalid
-// Argon2 parameters or a role granting an unknown permission.
+// Argon2 parameters, a role granting an unknown permission, or a
+// permission definition naming a role that is not built in.
 func New(cfg Config) (*Service, error) {
 	s := &Service{now: cfg.Now, log: cfg.Logger, bankKeys: cfg.BankKeys}
 	s.denylist = commonPasswords()
@@ -80,27 +91,9 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.hasher = h
-	known := map[Permission]bool{}
-	for _, p := range AllPermissions() {
-		known[p] = true
-	}
-	s.roles = map[string]map[Permission]bool{}
-	defs := BuiltinRoles()
-	for name, perms := range cfg.Roles {
-		defs[name] = perms
-	}
-	for name, perms := range defs {
-		if name == "" {
-			return nil, fmt.Errorf("usermgmt: config: empty role name")
-		}
-		set := map[Permission]bool{}
-		for _, p := range perms {
-			if !known[p] {
-				return nil, fmt.Errorf("usermgmt: config: role %q grants unknown permission %q", name, p)
-			}
-			set[p] = true
-		}
-		s.roles[name] = set
+	s.known, s.roles, err = buildRoles(cfg)
+	if err != nil {
+		return nil, err
 	}
 	s.validate = s.newValidator()
 	return s, nil

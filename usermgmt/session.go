@@ -22,9 +22,6 @@ const (
 	UserSession     SessionKind = "user"
 )
 
-// ErrSessionInvalid: the session token is unknown, expired or ended.
-var ErrSessionInvalid = errors.New("usermgmt: invalid or expired session")
-
 type sessionRow struct {
 	bun.BaseModel `bun:"table:userdesk_sessions"`
 	TokenHash     string      `bun:"token_hash,pk"`

@@ -12,6 +12,7 @@ import (
 	"github.com/userdesk/userdesk/fees"
 	"github.com/userdesk/userdesk/internal/dbtest"
 	"github.com/userdesk/userdesk/usermgmt"
+	"github.com/userdesk/userdesk/usermgmt/usermgmttest"
 )
 
 func TestSessions(t *testing.T) {
@@ -20,7 +21,7 @@ func TestSessions(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()
 		now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-		s, _ := usermgmt.New(usermgmt.Config{Argon2: fastArgon2, Now: func() time.Time { return now }})
+		s, _ := usermgmt.New(usermgmt.Config{Argon2: usermgmttest.FastArgon2, Now: func() time.Time { return now }})
 		u := register(t, s, db)
 		tok, exp, err := s.StartSession(ctx, db, usermgmt.UserSession, u.ID, time.Hour)
 		if err != nil || len(tok) < 40 || !exp.Equal(now.Add(time.Hour)) {

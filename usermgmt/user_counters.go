@@ -2,16 +2,11 @@ package usermgmt
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 )
-
-// ErrCounterNegative: an adjustment would take a counter below zero;
-// nothing was changed.
-var ErrCounterNegative = errors.New("usermgmt: counter would go below zero")
 
 // CounterDelta is a change to the side card's counters; zero fields leave
 // their counter alone.

@@ -19,6 +19,7 @@ import (
 	"github.com/userdesk/userdesk/internal/dbtest"
 	"github.com/userdesk/userdesk/sqldb"
 	"github.com/userdesk/userdesk/usermgmt"
+	"github.com/userdesk/userdesk/usermgmt/usermgmttest"
 )
 
 func TestAdjustCountersConcurrently(t *testing.T) {
@@ -165,7 +166,7 @@ func TestBankAccount(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		t.Parallel()
 		ctx := context.Background()
-		s, err := usermgmt.New(usermgmt.Config{Argon2: fastArgon2, BankKeys: testKeyring(t, "a-2026", "a-2026")})
+		s, err := usermgmt.New(usermgmt.Config{Argon2: usermgmttest.FastArgon2, BankKeys: testKeyring(t, "a-2026", "a-2026")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -218,11 +219,11 @@ func TestBankAccount(t *testing.T) {
 
 		// Rotation: a ring whose current key is new still opens old records;
 		// a ring without the old key cannot.
-		rotated, _ := usermgmt.New(usermgmt.Config{Argon2: fastArgon2, BankKeys: testKeyring(t, "b-2027", "a-2026", "b-2027")})
+		rotated, _ := usermgmt.New(usermgmt.Config{Argon2: usermgmttest.FastArgon2, BankKeys: testKeyring(t, "b-2027", "a-2026", "b-2027")})
 		if got, err := rotated.GetBankAccount(ctx, db, admin, u.ID, true); err != nil || got.IBAN != clear.IBAN {
 			t.Fatalf("after rotation: %v", err)
 		}
-		gone, _ := usermgmt.New(usermgmt.Config{Argon2: fastArgon2, BankKeys: testKeyring(t, "b-2027", "b-2027")})
+		gone, _ := usermgmt.New(usermgmt.Config{Argon2: usermgmttest.FastArgon2, BankKeys: testKeyring(t, "b-2027", "b-2027")})
 		if _, err := gone.GetBankAccount(ctx, db, admin, u.ID, true); !errors.Is(err, usermgmt.ErrNoBankKey) {
 			t.Fatalf("rotated-out key: %v", err)
 		}
@@ -487,7 +488,7 @@ func TestEraseUser(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		t.Parallel()
 		ctx := context.Background()
-		s, err := usermgmt.New(usermgmt.Config{Argon2: fastArgon2, BankKeys: testKeyring(t, "k1", "k1")})
+		s, err := usermgmt.New(usermgmt.Config{Argon2: usermgmttest.FastArgon2, BankKeys: testKeyring(t, "k1", "k1")})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -22,6 +22,26 @@ func getLiveUser(ctx context.Context, db bun.IDB, id uuid.UUID) (*User, error) {
 	return u, nil
 }
 
+// EraseHook is called by EraseUser inside its transaction, after the
+// library's own tables were erased and before the status hooks: a package
+// built on usermgmt (or the host) deletes or anonymises its own personal
+// data of the user there, so that the erasure commits or fails as one. An
+// error from the hook aborts the erasure.
+type EraseHook func(ctx context.Context, tx bun.IDB, userID uuid.UUID) error
+
+// OnErase registers a hook; hooks run in registration order.
+func (s *Service) OnErase(h EraseHook) {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	s.eraseHooks = append(s.eraseHooks, h)
+}
+
+func (s *Service) eraseHookList() []EraseHook {
+	s.hooksMu.RLock()
+	defer s.hooksMu.RUnlock()
+	return append([]EraseHook(nil), s.eraseHooks...)
+}
+
 // EraseUser deletes a user the GDPR way, on behalf of an operator holding
 // PermDelete, with a reason (required).
 //
@@ -84,6 +104,11 @@ func (s *Service) EraseUser(ctx context.Context, db bun.IDB, actor, userID uuid.
 		} {
 			if _, err := q.Exec(ctx); err != nil {
 				return fmt.Errorf("usermgmt: erase user: %w", err)
+			}
+		}
+		for _, h := range s.eraseHookList() {
+			if err := h(ctx, tx, u.ID); err != nil {
+				return err
 			}
 		}
 		if _, err := s.RecordAudit(ctx, tx, AuditEntry{

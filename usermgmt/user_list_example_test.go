@@ -28,7 +28,7 @@ func ExampleService_ListUsers() {
 	}
 	// A support operator reads users but not their personal data.
 	op, err := users.CreateOperator(ctx, db, usermgmt.NewOperator{
-		Name: "Sam", Email: "sam@backoffice.example", Password: "operator passphrase", Roles: []string{usermgmt.RoleSupport},
+		Name: "Sam", Email: "sam@backoffice.example", Password: "operator passphrase", Roles: []usermgmt.OperatorRole{usermgmt.RoleSupport},
 	})
 	if err != nil {
 		log.Fatal(err)

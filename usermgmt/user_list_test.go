@@ -16,14 +16,15 @@ import (
 	"github.com/userdesk/userdesk/fees"
 	"github.com/userdesk/userdesk/internal/dbtest"
 	"github.com/userdesk/userdesk/usermgmt"
+	"github.com/userdesk/userdesk/usermgmt/usermgmttest"
 )
 
 // listService is a Service with roles that split the list's permissions.
 func listService(tb testing.TB) *usermgmt.Service {
 	tb.Helper()
 	s, err := usermgmt.New(usermgmt.Config{
-		Argon2: fastArgon2,
-		Roles: map[string][]usermgmt.Permission{
+		Argon2: usermgmttest.FastArgon2,
+		Roles: map[usermgmt.OperatorRole][]usermgmt.Permission{
 			"exporter": {usermgmt.PermExport},
 			"nobody":   {usermgmt.PermEditProfile},
 		},

@@ -202,14 +202,14 @@ func TestOperators(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()
 		s := newService(t)
-		op, err := s.CreateOperator(ctx, db, usermgmt.NewOperator{Name: "Ada", Email: "Ada@Backoffice.test", Password: "operator password 1", Roles: []string{usermgmt.RoleSupport}})
+		op, err := s.CreateOperator(ctx, db, usermgmt.NewOperator{Name: "Ada", Email: "Ada@Backoffice.test", Password: "operator password 1", Roles: []usermgmt.OperatorRole{usermgmt.RoleSupport}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.CreateOperator(ctx, db, usermgmt.NewOperator{Name: "Ada 2", Email: "ada@backoffice.TEST", Password: "operator password 1", Roles: []string{usermgmt.RoleSupport}}); !errors.Is(err, usermgmt.ErrEmailTaken) {
+		if _, err := s.CreateOperator(ctx, db, usermgmt.NewOperator{Name: "Ada 2", Email: "ada@backoffice.TEST", Password: "operator password 1", Roles: []usermgmt.OperatorRole{usermgmt.RoleSupport}}); !errors.Is(err, usermgmt.ErrEmailTaken) {
 			t.Fatalf("duplicate operator email: %v", err)
 		}
-		_, err = s.CreateOperator(ctx, db, usermgmt.NewOperator{Name: "B", Email: "b@backoffice.test", Password: "operator password 1", Roles: []string{"janitor"}})
+		_, err = s.CreateOperator(ctx, db, usermgmt.NewOperator{Name: "B", Email: "b@backoffice.test", Password: "operator password 1", Roles: []usermgmt.OperatorRole{"janitor"}})
 		var verr *usermgmt.ValidationError
 		if !errors.As(err, &verr) || !verr.Has("roles[0]") {
 			t.Fatalf("unknown role: %v", err)
@@ -227,7 +227,7 @@ func TestOperators(t *testing.T) {
 		if s.Can(got, usermgmt.PermReadPersonalData) || s.Can(got, usermgmt.PermExport) || !s.Can(got, usermgmt.PermImpersonate) {
 			t.Fatalf("support permissions: %v", s.Permissions(got))
 		}
-		if err := s.SetOperatorRoles(ctx, db, op.ID, []string{usermgmt.RoleFinance, "auditor"}); err != nil {
+		if err := s.SetOperatorRoles(ctx, db, op.ID, []usermgmt.OperatorRole{usermgmt.RoleFinance, "auditor"}); err != nil {
 			t.Fatal(err)
 		}
 		got, _ = s.GetOperator(ctx, db, op.ID)
@@ -243,7 +243,7 @@ func TestOperators(t *testing.T) {
 		if n, err := s.CountOperators(ctx, db); err != nil || n != 1 {
 			t.Fatalf("count = %d, %v", n, err)
 		}
-		if _, err := usermgmt.New(usermgmt.Config{Roles: map[string][]usermgmt.Permission{"x": {"users.fly"}}}); err == nil {
+		if _, err := usermgmt.New(usermgmt.Config{Roles: map[usermgmt.OperatorRole][]usermgmt.Permission{"x": {"users.fly"}}}); err == nil {
 			t.Fatal("a role with an unknown permission was accepted")
 		}
 	})

@@ -54,6 +54,46 @@ func (s *Service) UpdateOwnProfile(ctx context.Context, db bun.IDB, userID uuid.
 	return s.update(ctx, db, nil, userID, upd)
 }
 
+// ProfileChange describes a profile update, for hooks.
+type ProfileChange struct {
+	// UserID is the user whose profile changed.
+	UserID uuid.UUID
+	// Fields are the JSON names of the fields that changed ("email",
+	// "phone", "postal_address", …), plus "email_verified" or
+	// "phone_verified" when the change cleared that flag.
+	Fields []string
+	// OperatorID is the operator who made the change, or nil when the
+	// user did (UpdateOwnProfile) or the host's system path.
+	OperatorID *uuid.UUID
+	// Before and After are the user as read before the change and as
+	// written. Hooks must not modify them.
+	Before, After *User
+}
+
+// Changed reports whether field is among the changed fields.
+func (c ProfileChange) Changed(field string) bool { return slices.Contains(c.Fields, field) }
+
+// ProfileHook is called for every profile update that changes at least
+// one field, inside the transaction that writes it and after the write:
+// tx joins that transaction, so that a package built on usermgmt (the
+// verification package sending a confirmation link to a new address, say)
+// commits or rolls back with the change. An error from the hook aborts
+// the update.
+type ProfileHook func(ctx context.Context, tx bun.IDB, change ProfileChange) error
+
+// OnProfileChange registers a hook; hooks run in registration order.
+func (s *Service) OnProfileChange(h ProfileHook) {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	s.profileHooks = append(s.profileHooks, h)
+}
+
+func (s *Service) profileChangeHooks() []ProfileHook {
+	s.hooksMu.RLock()
+	defer s.hooksMu.RUnlock()
+	return append([]ProfileHook(nil), s.profileHooks...)
+}
+
 func (s *Service) update(ctx context.Context, db bun.IDB, actor *uuid.UUID, userID uuid.UUID, upd UserUpdate) (*User, error) {
 	if err := s.check(upd); err != nil {
 		return nil, err
@@ -72,6 +112,7 @@ func (s *Service) update(ctx context.Context, db bun.IDB, actor *uuid.UUID, user
 		if u.Version != upd.Version {
 			return ErrStaleVersion
 		}
+		old := *u
 		before := map[string]any{"type": u.Type, "roles": u.Roles}
 		var columns, fields []string
 		set := func(field, column string, changed bool) {
@@ -157,6 +198,17 @@ func (s *Service) update(ctx context.Context, db bun.IDB, actor *uuid.UUID, user
 			return nil // nothing changed: no write, no audit, same version
 		}
 		u.UpdatedAt = s.clock()
+		// A verification flag vouches for one value: a new email or phone
+		// is not verified, whoever typed it.
+		unverify := func(field string, v *Verification) {
+			if slices.Contains(fields, field) && (v.Verified || v.At != nil) {
+				*v = Verification{}
+				fields = append(fields, field+"_verified")
+				columns = append(columns, field+"_verified", field+"_verified_at", field+"_verified_by")
+			}
+		}
+		unverify("email", &u.Verifications.Email)
+		unverify("phone", &u.Verifications.Phone)
 		if err := updateUserColumns(ctx, tx, u, upd.Version, columns...); err != nil {
 			return err
 		}
@@ -167,6 +219,12 @@ func (s *Service) update(ctx context.Context, db bun.IDB, actor *uuid.UUID, user
 		}
 		if rolesChanged {
 			if err := replaceRoles(ctx, tx, u.ID, u.Roles); err != nil {
+				return err
+			}
+		}
+		change := ProfileChange{UserID: u.ID, Fields: fields, OperatorID: actor, Before: &old, After: u}
+		for _, h := range s.profileChangeHooks() {
+			if err := h(ctx, tx, change); err != nil {
 				return err
 			}
 		}

@@ -202,7 +202,7 @@ func operator(ctx context.Context, s *usermgmt.Service, db *bun.DB) uuid.UUID {
 		log.Fatal(err)
 	}
 	op, err := s.CreateOperator(ctx, db, usermgmt.NewOperator{
-		Name: "listbench", Email: "listbench@example.com", Password: "listbench password", Roles: []string{usermgmt.RoleAdmin},
+		Name: "listbench", Email: "listbench@example.com", Password: "listbench password", Roles: []usermgmt.OperatorRole{usermgmt.RoleAdmin},
 	})
 	if err != nil {
 		log.Fatal(err)

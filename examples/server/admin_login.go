@@ -15,11 +15,11 @@ type loginRequest struct {
 }
 
 type operatorView struct {
-	ID          uuid.UUID             `json:"id"`
-	Name        string                `json:"name"`
-	Email       string                `json:"email"`
-	Roles       []string              `json:"roles"`
-	Permissions []usermgmt.Permission `json:"permissions"`
+	ID          uuid.UUID               `json:"id"`
+	Name        string                  `json:"name"`
+	Email       string                  `json:"email"`
+	Roles       []usermgmt.OperatorRole `json:"roles"`
+	Permissions []usermgmt.Permission   `json:"permissions"`
 }
 
 type sessionResponse struct {

@@ -61,16 +61,19 @@ func (a *app) seedDemo(ctx context.Context, out io.Writer) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	type demoOp struct{ role, email, password string }
+	type demoOp struct {
+		role            usermgmt.OperatorRole
+		email, password string
+	}
 	ops := []demoOp{{usermgmt.RoleAdmin, "admin@demo.userdesk.test", ""}, {usermgmt.RoleSupport, "support@demo.userdesk.test", ""}, {usermgmt.RoleFinance, "finance@demo.userdesk.test", ""}}
 	rng := mrand.New(mrand.NewPCG(2026, 11))
 	start := time.Now()
 	err = a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		opIDs := map[string]uuid.UUID{}
+		opIDs := map[usermgmt.OperatorRole]uuid.UUID{}
 		for i := range ops {
 			ops[i].password = randomPassword()
 			op, err := a.users.CreateOperator(ctx, tx, usermgmt.NewOperator{
-				Name: strings.ToUpper(ops[i].role[:1]) + ops[i].role[1:] + " (demo)", Email: ops[i].email, Password: ops[i].password, Roles: []string{ops[i].role},
+				Name: strings.ToUpper(string(ops[i].role[:1])) + string(ops[i].role[1:]) + " (demo)", Email: ops[i].email, Password: ops[i].password, Roles: []usermgmt.OperatorRole{ops[i].role},
 			})
 			if err != nil {
 				return err

@@ -86,13 +86,13 @@ func newE2E(t *testing.T, db *bun.DB) *e2e {
 }
 
 // operator creates an operator with role and logs it in over HTTP.
-func (e *e2e) operator(role string) *client {
+func (e *e2e) operator(role usermgmt.OperatorRole) *client {
 	e.t.Helper()
-	email := role + "@ops.test"
-	if _, err := e.app.users.CreateOperator(context.Background(), e.db, usermgmt.NewOperator{Name: role, Email: email, Password: "operator password " + role, Roles: []string{role}}); err != nil {
+	email := string(role) + "@ops.test"
+	if _, err := e.app.users.CreateOperator(context.Background(), e.db, usermgmt.NewOperator{Name: string(role), Email: email, Password: "operator password " + string(role), Roles: []usermgmt.OperatorRole{role}}); err != nil {
 		e.t.Fatal(err)
 	}
-	out := e.anon.json("POST", "/admin/v1/login", map[string]string{"email": email, "password": "operator password " + role}, 200)
+	out := e.anon.json("POST", "/admin/v1/login", map[string]string{"email": email, "password": "operator password " + string(role)}, 200)
 	return e.anon.as(out["token"].(string))
 }
 

@@ -175,7 +175,7 @@ func (a *app) bootstrapAdmin(ctx context.Context) error {
 			return err
 		}
 		_, err = a.users.CreateOperator(ctx, tx, usermgmt.NewOperator{
-			Name: "Administrator", Email: a.cfg.adminEmail, Password: a.cfg.adminPassword, Roles: []string{usermgmt.RoleAdmin},
+			Name: "Administrator", Email: a.cfg.adminEmail, Password: a.cfg.adminPassword, Roles: []usermgmt.OperatorRole{usermgmt.RoleAdmin},
 		})
 		if err != nil {
 			return fmt.Errorf("bootstrap admin: %w", err)

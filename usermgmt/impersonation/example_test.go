@@ -39,7 +39,7 @@ func exampleWorld() (db *bun.DB, users *usermgmt.Service, op *usermgmt.Operator,
 		log.Fatal(err)
 	}
 	op, err = users.CreateOperator(ctx, db, usermgmt.NewOperator{
-		Name: "Sam", Email: "sam@backoffice.example", Password: "a long operator passphrase", Roles: []string{usermgmt.RoleSupport},
+		Name: "Sam", Email: "sam@backoffice.example", Password: "a long operator passphrase", Roles: []usermgmt.OperatorRole{usermgmt.RoleSupport},
 	})
 	if err != nil {
 		log.Fatal(err)

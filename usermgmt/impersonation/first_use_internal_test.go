@@ -31,7 +31,7 @@ func TestFirstUseIsConditional(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		op, err := users.CreateOperator(ctx, db, usermgmt.NewOperator{Name: "Op", Email: "op@backoffice.test", Password: "operator password 1", Roles: []string{usermgmt.RoleSupport}})
+		op, err := users.CreateOperator(ctx, db, usermgmt.NewOperator{Name: "Op", Email: "op@backoffice.test", Password: "operator password 1", Roles: []usermgmt.OperatorRole{usermgmt.RoleSupport}})
 		if err != nil {
 			t.Fatal(err)
 		}

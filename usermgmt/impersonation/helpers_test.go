@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,33 +14,12 @@ import (
 	"github.com/userdesk/userdesk/internal/dbtest"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
+	"github.com/userdesk/userdesk/usermgmt/usermgmttest"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
 const audience = "https://app.example.test"
-
-var seq atomic.Int64
-
-// clock is a settable clock for the impersonation service.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Now().UTC().Truncate(time.Second)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // env is one test's world: a database, the two services, a clock, and
 // operators of each built-in role.
@@ -51,7 +27,7 @@ type env struct {
 	db                      *bun.DB
 	users                   *usermgmt.Service
 	imp                     *impersonation.Service
-	clock                   *clock
+	clock                   *usermgmttest.Clock
 	key                     impersonation.Key
 	support, admin, finance uuid.UUID
 	support2                uuid.UUID
@@ -61,11 +37,8 @@ type env struct {
 // newEnv builds an env on db; edit adjusts the impersonation config.
 func newEnv(tb testing.TB, db *bun.DB, edit ...func(*impersonation.Config)) *env {
 	tb.Helper()
-	users, err := usermgmt.New(usermgmt.Config{Argon2: usermgmt.Argon2Params{Memory: 64, Iterations: 1, Parallelism: 1}})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	e := &env{db: db, users: users, clock: newClock(), key: newKey(tb, "k1"), ctx: context.Background()}
+	users := usermgmttest.NewService(tb, usermgmt.Config{})
+	e := &env{db: db, users: users, clock: usermgmttest.NewClock(time.Time{}), key: newKey(tb, "k1"), ctx: context.Background()}
 	cfg := impersonation.Config{
 		Users: users, Audience: audience, Now: e.clock.Now,
 		Keys: impersonation.KeyRing{Keys: []impersonation.Key{e.key}},
@@ -73,6 +46,7 @@ func newEnv(tb testing.TB, db *bun.DB, edit ...func(*impersonation.Config)) *env
 	for _, f := range edit {
 		f(&cfg)
 	}
+	var err error
 	e.imp, err = impersonation.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
@@ -109,28 +83,14 @@ func newKey(tb testing.TB, id string) impersonation.Key {
 	return k
 }
 
-func (e *env) operator(tb testing.TB, roles ...string) uuid.UUID {
+func (e *env) operator(tb testing.TB, roles ...usermgmt.OperatorRole) uuid.UUID {
 	tb.Helper()
-	op, err := e.users.CreateOperator(e.ctx, e.db, usermgmt.NewOperator{
-		Name: "Op", Email: fmt.Sprintf("op%d@backoffice.test", seq.Add(1)), Password: "operator password 1", Roles: roles,
-	})
-	if err != nil {
-		tb.Fatalf("create operator: %v", err)
-	}
-	return op.ID
+	return usermgmttest.Operator(tb, e.users, e.db, roles...).ID
 }
 
 func (e *env) user(tb testing.TB) uuid.UUID {
 	tb.Helper()
-	u, err := e.users.Register(e.ctx, e.db, usermgmt.Registration{
-		Email: fmt.Sprintf("user%d@example.test", seq.Add(1)), Password: "correct horse battery staple",
-		FirstName: "Camille", LastName: "Durand", Type: usermgmt.Individual,
-		Roles: []usermgmt.Role{usermgmt.RoleAsker},
-	})
-	if err != nil {
-		tb.Fatalf("register: %v", err)
-	}
-	return u.ID
+	return usermgmttest.User(tb, e.users, e.db).ID
 }
 
 // issue issues a token for operator to act as user, or fails the test.

@@ -132,9 +132,7 @@ func (s *Service) Issue(ctx context.Context, db bun.IDB, req IssueRequest) (*Iss
 // checkRequest validates a request whose defaults are filled in.
 func (s *Service) checkRequest(req IssueRequest) error {
 	verr := &usermgmt.ValidationError{}
-	add := func(field, rule, msg string) {
-		verr.Fields = append(verr.Fields, usermgmt.FieldError{Field: field, Rule: rule, Message: msg})
-	}
+	add := func(field, rule, msg string) { verr.Add(field, rule, msg) }
 	if req.OperatorID == uuid.Nil {
 		add("operator_id", "required", "is required")
 	}
@@ -159,10 +157,7 @@ func (s *Service) checkRequest(req IssueRequest) error {
 	case req.TTL > s.maxTTL:
 		add("ttl", "max", fmt.Sprintf("must be at most %v", s.maxTTL))
 	}
-	if len(verr.Fields) > 0 {
-		return verr
-	}
-	return nil
+	return verr.Err()
 }
 
 // impersonable applies the user side of the policy, at issue and at

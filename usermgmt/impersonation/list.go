@@ -39,7 +39,7 @@ func (s *Service) ListActive(ctx context.Context, db bun.IDB, actor uuid.UUID, f
 		limit = 50
 	}
 	if limit < 1 || limit > 200 {
-		return nil, "", &usermgmt.ValidationError{Fields: []usermgmt.FieldError{{Field: "limit", Rule: "range", Message: "must be between 1 and 200"}}}
+		return nil, "", usermgmt.Invalid("limit", "range", "must be between 1 and 200")
 	}
 	var after uuid.UUID
 	if f.Cursor != "" {
