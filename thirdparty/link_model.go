@@ -83,8 +83,12 @@ type Link struct {
 	Snapshot json.RawMessage `bun:"snapshot,type:text" json:"snapshot,omitempty"`
 	// Candidates lists the candidate profiles of an ambiguous link.
 	Candidates []Candidate `bun:"candidates,type:text" json:"candidates,omitempty"`
-	CreatedAt  time.Time   `bun:"created_at,notnull" json:"created_at"`
-	UpdatedAt  time.Time   `bun:"updated_at,notnull" json:"updated_at"`
+	// RetryAt is when a queued automatic link is retried; nil when none is
+	// queued. Attempts counts the automatic attempts.
+	RetryAt   *time.Time `bun:"retry_at" json:"retry_at,omitempty"`
+	Attempts  int        `bun:"attempts,notnull" json:"attempts"`
+	CreatedAt time.Time  `bun:"created_at,notnull" json:"created_at"`
+	UpdatedAt time.Time  `bun:"updated_at,notnull" json:"updated_at"`
 	// Version grows by one at every change; writes name the version they
 	// were made against, so that two concurrent reconnects cannot both win.
 	Version int64 `bun:"version,notnull" json:"version"`
