@@ -234,6 +234,12 @@ func (s *Service) ApplyReconnect(ctx context.Context, db bun.IDB, actor uuid.UUI
 				return err
 			}
 			version = nu.Version
+		} else if cur, err := s.users.GetOwnUser(ctx, tx, r.UserID); err != nil {
+			return err
+		} else if cur.Version != u.Version {
+			// What was written to SevenRooms came from a user that has
+			// changed since.
+			return usermgmt.ErrStaleVersion
 		}
 		now := s.now()
 		if _, err := s.links.SaveLink(ctx, tx, thirdparty.LinkChange{
