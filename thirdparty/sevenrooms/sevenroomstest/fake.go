@@ -40,10 +40,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/userdesk/userdesk/thirdparty/sevenrooms"
 )
+
+// servers numbers the fakes of a process, so that two fakes never make
+// the same id (tests sharing a database).
+var servers atomic.Int64
 
 // Config configures a fake. Zero values are documented defaults.
 type Config struct {
@@ -160,7 +165,7 @@ func NewServer(cfg Config) *Server {
 	}
 	s := &Server{
 		cfg: cfg, tokens: map[string]time.Time{}, profiles: map[string]*sevenrooms.Profile{},
-		nextID: 5066549580791808, release: make(chan struct{}), updatedAt: map[string]time.Time{},
+		nextID: 5066549580791808 + servers.Add(1)<<20, release: make(chan struct{}), updatedAt: map[string]time.Time{},
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
