@@ -94,6 +94,9 @@ type Fault struct {
 	// Hang blocks the request until the fake is closed or Release is
 	// called, or the request's context ends.
 	Hang bool
+	// LoseAnswer processes the request normally, then answers 504 as a
+	// gateway that lost the answer would: the write happened.
+	LoseAnswer bool
 }
 
 // Request is a request the fake received.
@@ -212,6 +215,13 @@ func (s *Server) Inject(faults ...Fault) {
 		}
 		s.faults = append(s.faults, &f)
 	}
+}
+
+// ClearFaults removes every fault not yet consumed.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
 }
 
 // Requests returns the requests received so far.
@@ -410,6 +420,9 @@ func (s *Server) route(r *http.Request, path string, outside bool) answer {
 		switch {
 		case f.Hang:
 			return answer{status: -1}
+		case f.LoseAnswer:
+			s.handle(r, path)
+			return answer{status: http.StatusGatewayTimeout, msg: "answer lost"}
 		case f.ExpireToken:
 			delete(s.tokens, r.Header.Get("Authorization"))
 			return answer{status: http.StatusUnauthorized, msg: "Token is not valid"}
@@ -421,6 +434,11 @@ func (s *Server) route(r *http.Request, path string, outside bool) answer {
 			return answer{status: f.Status, msg: msg, retryAfter: f.RetryAfter}
 		}
 	}
+	return s.handle(r, path)
+}
+
+// handle answers a request without faults; the lock is held.
+func (s *Server) handle(r *http.Request, path string) answer {
 	if path == "auth" {
 		return s.auth(r)
 	}
