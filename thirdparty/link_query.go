@@ -15,15 +15,33 @@ import (
 )
 
 // GetLink returns the user's link to provider on behalf of an operator
-// holding PermReadLinks.
+// holding PermReadLinks. Without usermgmt.PermReadPersonalData the
+// snapshot is left out (it holds the profile's email and phone).
 //
 // Returns a *usermgmt.PermissionError (usermgmt.ErrForbidden), or
 // ErrNotFound when the user has no link to provider.
 func (s *Service) GetLink(ctx context.Context, db bun.IDB, actor, userID uuid.UUID, provider string) (*Link, error) {
-	if _, err := s.users.Authorize(ctx, db, actor, PermReadLinks); err != nil {
+	op, err := s.users.Authorize(ctx, db, actor, PermReadLinks)
+	if err != nil {
 		return nil, err
 	}
-	return FindLink(ctx, db, userID, provider)
+	l, err := FindLink(ctx, db, userID, provider)
+	if err != nil {
+		return nil, err
+	}
+	s.mask(op, l)
+	return l, nil
+}
+
+// mask drops the snapshot (the remote profile, with its email and phone)
+// for an operator who may not read personal data.
+func (s *Service) mask(op *usermgmt.Operator, links ...*Link) {
+	if s.users.Can(op, usermgmt.PermReadPersonalData) {
+		return
+	}
+	for _, l := range links {
+		l.Snapshot = nil
+	}
 }
 
 // ListLinks returns every link of the user (one per provider, sorted by
@@ -31,12 +49,16 @@ func (s *Service) GetLink(ctx context.Context, db bun.IDB, actor, userID uuid.UU
 //
 // Returns a *usermgmt.PermissionError (usermgmt.ErrForbidden).
 func (s *Service) ListLinks(ctx context.Context, db bun.IDB, actor, userID uuid.UUID) ([]Link, error) {
-	if _, err := s.users.Authorize(ctx, db, actor, PermReadLinks); err != nil {
+	op, err := s.users.Authorize(ctx, db, actor, PermReadLinks)
+	if err != nil {
 		return nil, err
 	}
 	var out []Link
 	if err := db.NewSelect().Model(&out).Where("user_id = ?", userID).Order("provider").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("thirdparty: list links: %w", err)
+	}
+	for i := range out {
+		s.mask(op, &out[i])
 	}
 	return out, nil
 }
@@ -47,7 +69,8 @@ func (s *Service) ListLinks(ctx context.Context, db bun.IDB, actor, userID uuid.
 //
 // Returns a *usermgmt.PermissionError (usermgmt.ErrForbidden).
 func (s *Service) AmbiguousQueue(ctx context.Context, db bun.IDB, actor uuid.UUID, provider string, after uuid.UUID, limit int) ([]Link, error) {
-	if _, err := s.users.Authorize(ctx, db, actor, PermReadLinks); err != nil {
+	op, err := s.users.Authorize(ctx, db, actor, PermReadLinks)
+	if err != nil {
 		return nil, err
 	}
 	if limit <= 0 || limit > 500 {
@@ -60,6 +83,9 @@ func (s *Service) AmbiguousQueue(ctx context.Context, db bun.IDB, actor uuid.UUI
 	}
 	if err := q.Order("id").Limit(int64(limit)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("thirdparty: ambiguous queue: %w", err)
+	}
+	for i := range out {
+		s.mask(op, &out[i])
 	}
 	return out, nil
 }

@@ -98,7 +98,8 @@ type authCall struct {
 }
 
 // NewClient returns a client for cfg. It returns an error when BaseURL is
-// not an absolute http(s) URL or the credentials are missing.
+// not an absolute http(s) URL, or the credentials or the venue group are
+// missing.
 func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "https://www.sevenrooms.com/api-ext/2_4"
@@ -107,8 +108,8 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, errorf("config: base URL %q is not an absolute http(s) URL", cfg.BaseURL)
 	}
-	if cfg.ClientID == "" || cfg.ClientSecret == "" {
-		return nil, errorf("config: client id and secret are required")
+	if cfg.ClientID == "" || cfg.ClientSecret == "" || cfg.VenueGroupID == "" {
+		return nil, errorf("config: client id, client secret and venue group id are required")
 	}
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 15 * time.Second

@@ -26,6 +26,10 @@ type Preview struct {
 	// Duplicates is how many other live profiles share the profile's
 	// phone or email.
 	Duplicates int `json:"duplicates"`
+	// Masked is true when the operator may not read personal data: the
+	// emails and phones of the plan and the profile are masked (the
+	// operator can still keep one side or the other).
+	Masked bool `json:"masked"`
 	// Tokens to send back with Apply, so that a change made since the
 	// preview is a conflict, never silently overwritten.
 	UserVersion    int64     `json:"user_version"`
@@ -48,7 +52,8 @@ func (s *Service) ParseLink(input string) (ParsedLink, error) { return s.parser.
 // ErrUnauthorized, ErrTimeout, ErrUpstream…); thirdparty.ErrTaken when the
 // profile is linked to another user.
 func (s *Service) PreviewReconnect(ctx context.Context, db bun.IDB, actor, userID uuid.UUID, input string) (*Preview, error) {
-	if _, err := s.users.Authorize(ctx, db, actor, thirdparty.PermReconnect); err != nil {
+	op, err := s.users.Authorize(ctx, db, actor, thirdparty.PermReconnect)
+	if err != nil {
 		return nil, err
 	}
 	parsed, err := s.parser.Parse(input)
@@ -81,7 +86,34 @@ func (s *Service) PreviewReconnect(ctx context.Context, db bun.IDB, actor, userI
 		return nil, err
 	}
 	pv.Duplicates = n
+	if !s.users.Can(op, usermgmt.PermReadPersonalData) {
+		maskPreview(pv)
+	}
 	return pv, nil
+}
+
+// maskPreview hides emails and phones as usermgmt masks them.
+func maskPreview(pv *Preview) {
+	pv.Masked = true
+	p := *pv.Profile
+	p.Email, p.EmailAlt = usermgmt.MaskEmail(p.Email), usermgmt.MaskEmail(p.EmailAlt)
+	p.PhoneNumber, p.PhoneNumberAlt = usermgmt.MaskPhone(p.PhoneNumber), usermgmt.MaskPhone(p.PhoneNumberAlt)
+	p.Raw = nil
+	pv.Profile = &p
+	fields := slices.Clone(pv.Plan.Fields)
+	for i := range fields {
+		f := &fields[i]
+		mask := usermgmt.MaskEmail
+		switch f.Name {
+		case FieldEmail:
+		case FieldPhone:
+			mask = usermgmt.MaskPhone
+		default:
+			continue
+		}
+		f.App.Text, f.Provider.Text, f.Result.Text = mask(f.App.Text), mask(f.Provider.Text), mask(f.Result.Text)
+	}
+	pv.Plan = thirdparty.Plan{Fields: fields}
 }
 
 // checkOwner refuses a profile linked to another user.
@@ -210,6 +242,12 @@ func (s *Service) ApplyReconnect(ctx context.Context, db bun.IDB, actor uuid.UUI
 		if err := s.dryRun(ctx, db, actor, r.UserID, upd); err != nil {
 			return fail(err)
 		}
+	}
+	// Record the plan and the restoring write before touching SevenRooms,
+	// so that a process stopping from here on leaves what a retry needs.
+	m.UpdatedAt = s.now()
+	if err := setMerge(ctx, db, m, MergeApplying); err != nil {
+		return fail(err)
 	}
 	after := p
 	if len(provFields) > 0 {
@@ -383,15 +421,58 @@ func (s *Service) RetryMerge(ctx context.Context, db bun.IDB, actor *uuid.UUID, 
 	if err != nil {
 		return nil, err
 	}
-	if m.Status != MergePartial || m.Pending == nil {
+	from := m.Status
+	switch {
+	case m.Status == MergePartial && m.Pending != nil:
+	case m.Status == MergeApplying && s.now().Sub(m.UpdatedAt) > staleApplying:
+		// The process applying it stopped between SevenRooms and the app:
+		// restoring SevenRooms' previous values is right whether or not
+		// its write happened.
+		m.Pending = &PendingWrite{Input: m.ProviderRestore, Then: MergeCompensated, Step: "restore"}
+		m.Error = "abandoned while applying"
+	default:
 		return nil, fmt.Errorf("%w: merge is %s, not partial", thirdparty.ErrConflict, m.Status)
 	}
-	if _, err := s.api.UpdateProfile(ctx, m.ClientID, m.Pending.Input); err != nil {
-		return nil, err
+	if m.Pending.Input != (ProfileInput{}) {
+		if _, err := s.api.UpdateProfile(ctx, m.ClientID, m.Pending.Input); err != nil {
+			return nil, err
+		}
 	}
 	m.Status, m.Pending, m.UpdatedAt = m.Pending.Then, nil, s.now()
-	if err := setMerge(ctx, db, m, MergePartial); err != nil {
+	if err := setMerge(ctx, db, m, from); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// staleApplying is how long a merge may stay "applying" before it is
+// taken as abandoned by a process that stopped.
+const staleApplying = 10 * time.Minute
+
+// RunMergeRetries retries up to limit partial merges, and merges left
+// "applying" by a stopped process, and returns how many it settled.
+// A merge SevenRooms still refuses stays as it is for the next run.
+// Returns a database error, or the context's.
+func (s *Service) RunMergeRetries(ctx context.Context, db bun.IDB, limit int) (int, error) {
+	var ms []Merge
+	err := db.NewSelect().Model(&ms).Column("id").
+		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("status = ?", MergePartial).
+				WhereOr("status = ? AND updated_at < ?", MergeApplying, s.now().Add(-staleApplying))
+		}).Order("updated_at").Limit(int64(limit)).Scan(ctx)
+	if err != nil {
+		return 0, errorf("merge retries: %w", err)
+	}
+	n := 0
+	for _, m := range ms {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		if _, err := s.RetryMerge(ctx, db, nil, m.ID); err != nil {
+			s.log.Warn("sevenrooms: merge retry failed", "merge", m.ID, "err", err)
+			continue
+		}
+		n++
+	}
+	return n, nil
 }
