@@ -403,3 +403,17 @@ func TestClientPagination(t *testing.T) {
 		}
 	})
 }
+
+func TestFakeSeedDemo(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sevenroomstest.Config{})
+	ids := e.fake.SeedDemo()
+	ctx := context.Background()
+	got, err := e.client.SearchProfiles(ctx, sevenrooms.ProfileSearch{Phone: "+33612345678"})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("shared phone: %d, %v", len(got), err)
+	}
+	if _, err := e.client.GetProfile(ctx, ids[2]); !errors.Is(err, sevenrooms.ErrDeleted) {
+		t.Fatalf("deleted: %v", err)
+	}
+}

@@ -130,3 +130,34 @@ func (s *Service) CheckDue(ctx context.Context, db bun.IDB, limit int) (int, err
 func (s *Service) checkGap() time.Duration {
 	return time.Minute / time.Duration(s.cfg.CheckRate)
 }
+
+// Run runs the background work until ctx ends: every period, one round of
+// the periodic checker (CheckDue, at most batch links), the queued
+// automatic links (RunRetries) and the merges to settle
+// (RunMergeRetries). Errors of a round are logged and the next round
+// runs. A zero period means 1 min; a zero batch 100. Returns ctx's error.
+func (s *Service) Run(ctx context.Context, db bun.IDB, period time.Duration, batch int) error {
+	if period <= 0 {
+		period = time.Minute
+	}
+	if batch <= 0 {
+		batch = 100
+	}
+	for {
+		if _, err := s.CheckDue(ctx, db, batch); err != nil && ctx.Err() == nil {
+			s.log.Error("sevenrooms: health checks", "err", err)
+		}
+		if _, err := s.RunRetries(ctx, db, batch); err != nil && ctx.Err() == nil {
+			s.log.Error("sevenrooms: automatic link retries", "err", err)
+		}
+		if _, err := s.RunMergeRetries(ctx, db, batch); err != nil && ctx.Err() == nil {
+			s.log.Error("sevenrooms: merge retries", "err", err)
+		}
+		if err := s.cfg.Sleep(ctx, period); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+}

@@ -207,3 +207,60 @@ func newAdmin(t *testing.T, w *world) uuid.UUID {
 	t.Helper()
 	return usermgmttest.Operator(t, w.um, w.db, usermgmt.RoleAdmin).ID
 }
+
+func TestRunLoop(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(context.Background())
+		rounds := 0
+		w := newWorld(t, db, func(c *sevenrooms.Config) {
+			c.Sleep = func(ctx context.Context, d time.Duration) error {
+				if d == time.Hour {
+					rounds++
+					if rounds == 2 {
+						cancel()
+					}
+				}
+				return ctx.Err()
+			}
+		})
+		u := w.user(t, false)
+		id := w.linkTo(t, u.ID, sevenrooms.Profile{FirstName: "C"})
+		w.fake.DeleteProfile(id)
+		if err := w.svc.Run(ctx, db, time.Hour, 10); !errors.Is(err, context.Canceled) {
+			t.Fatalf("run: %v", err)
+		}
+		if rounds != 2 {
+			t.Fatalf("rounds = %d", rounds)
+		}
+		if l := w.link(t, u.ID); l.Reason != thirdparty.ReasonDeleted {
+			t.Fatalf("link %+v", l)
+		}
+	})
+}
+
+func TestLinkURL(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		w := newWorld(t, db, func(c *sevenrooms.Config) { c.ManagerVenue = "le bistro" })
+		l := &thirdparty.Link{ExternalID: "abc", Environment: "production"}
+		if got := w.svc.LinkURL(l); got != "https://www.sevenrooms.com/manager/le%20bistro/clients/profile/abc" {
+			t.Fatalf("url %q", got)
+		}
+		l.Environment = "demo"
+		if got := w.svc.LinkURL(l); got != "https://demo.sevenrooms.com/manager/le%20bistro/clients/profile/abc" {
+			t.Fatalf("url %q", got)
+		}
+		if got := w.svc.LinkURL(&thirdparty.Link{}); got != "" {
+			t.Fatalf("url of no profile %q", got)
+		}
+		if got := sevenrooms.ProfileURL("", "h", "", "id"); got != "" {
+			t.Fatalf("url without venue %q", got)
+		}
+		if got := sevenrooms.ProfileURL("https://{host}/clients/{client_id}", "h", "", "id"); got != "https://h/clients/id" {
+			t.Fatalf("url %q", got)
+		}
+	})
+}

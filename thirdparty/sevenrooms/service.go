@@ -66,6 +66,19 @@ type Config struct {
 	// WebhookTolerance is how far a delivery's timestamp may be from now.
 	// Zero means 5 min.
 	WebhookTolerance time.Duration
+	// ProfileURL is the manager link of a profile, with {host}, {venue}
+	// and {client_id} replaced, for the back office's "copy" and "open in
+	// a new tab". Empty means
+	// "https://{host}/manager/{venue}/clients/profile/{client_id}" (an
+	// assumption, API-NOTES.md grade "?").
+	ProfileURL string
+	// ManagerHost is {host}. Empty means www.sevenrooms.com in production
+	// and demo.sevenrooms.com in demo.
+	ManagerHost string
+	// ManagerVenue is {venue}, the venue url key the manager opens the
+	// profile under. Empty makes ProfileURL return "" when the template
+	// needs a venue.
+	ManagerVenue string
 	// Now is the clock. Nil means the Links service's clock.
 	Now func() time.Time
 	// Sleep waits between periodic checks. Nil means a real timer.
@@ -136,6 +149,23 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	s.users.OnErase(s.erase)
 	return s, nil
+}
+
+// LinkURL returns the manager link of the link's profile (see
+// Config.ProfileURL), or "" when the link has no profile or no venue is
+// configured.
+func (s *Service) LinkURL(l *thirdparty.Link) string {
+	if l == nil || l.ExternalID == "" {
+		return ""
+	}
+	host := s.cfg.ManagerHost
+	if host == "" {
+		host = "www.sevenrooms.com"
+		if Environment(l.Environment) == Demo {
+			host = "demo.sevenrooms.com"
+		}
+	}
+	return ProfileURL(s.cfg.ProfileURL, host, s.cfg.ManagerVenue, l.ExternalID)
 }
 
 // Parser returns the service's link parser.

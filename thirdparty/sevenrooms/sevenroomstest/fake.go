@@ -663,3 +663,19 @@ func Webhook(target, secret, delivery string, at time.Time, entityType, eventTyp
 	req.Header.Set(sevenrooms.HeaderSignature, sevenrooms.SignWebhook(secret, at.Unix(), body))
 	return req, nil
 }
+
+// SeedDemo stores a few profiles for trying the flows by hand: two
+// guests sharing a phone (an ambiguous automatic link), one deleted
+// profile, and one with no duplicate. It returns their ids in that order.
+func (s *Server) SeedDemo() []string {
+	return []string{
+		s.AddProfile(sevenrooms.Profile{FirstName: "Camille", LastName: "Durand", Email: "camille.durand@example.com", PhoneNumber: "+33612345678", TotalVisits: 14, BirthdayDay: 3, BirthdayMonth: 4, City: "Paris", Country: "FR"}),
+		s.AddProfile(sevenrooms.Profile{FirstName: "Jean", LastName: "Durand", Email: "jean.durand@example.com", PhoneNumber: "+33612345678", TotalVisits: 2, City: "Paris", Country: "FR"}),
+		func() string {
+			id := s.AddProfile(sevenrooms.Profile{FirstName: "Old", LastName: "Profile", Email: "old@example.com"})
+			s.DeleteProfile(id)
+			return id
+		}(),
+		s.AddProfile(sevenrooms.Profile{FirstName: "Ada", LastName: "Martin", Email: "ada.martin@example.com", PhoneNumber: "+33700000042", TotalVisits: 5, Country: "FR"}),
+	}
+}
