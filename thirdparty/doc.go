@@ -12,6 +12,25 @@
 // link keeps a snapshot of the remote profile as last seen; the snapshot
 // is personal data and is deleted when the user is erased.
 //
+// [Service] reads links behind the package's own permissions
+// ([PermReadLinks], [PermReconnect], [PermUndo]; register [Permissions]
+// in usermgmt.Config.Permissions, [New] refuses a usermgmt service that
+// does not know them) and writes them with [Service.SaveLink]: versioned
+// (a stale version is [ErrConflict]), one link per provider per user, one
+// user per external profile ([ErrTaken]), and an audit record for every
+// change of status, reason, environment or external profile. The audit
+// record holds provider, status, reason and environment, never the
+// external id or the snapshot. Operators without
+// usermgmt.PermReadPersonalData get links without their snapshot.
+//
+// Erasure: New registers a usermgmt OnErase hook that deletes the user's
+// links (snapshots and candidates with them) in the erase transaction,
+// with one audit record per link. The external profiles are not touched.
+//
+// A failed automatic link is queued on the link row itself (RetryAt,
+// Attempts): no separate job table, and a replica that picks a retry
+// writes the link with its version like any other change.
+//
 // # The merge resolver
 //
 // [Resolve] and [Plan.Decide] are plain Go without I/O. Each [Field] has a
