@@ -175,10 +175,6 @@ type LinkChange struct {
 	// AuditReason is the audit record's reason (the operator's, or what
 	// the system saw: "webhook client deleted").
 	AuditReason string
-	// Quiet skips the audit record when nothing but the check time,
-	// snapshot or retry queue changed (a health check that found the
-	// link as it was).
-	Quiet bool
 }
 
 // SaveLink writes a link's new state and audits it, in one transaction
@@ -263,8 +259,11 @@ func (s *Service) SaveLink(ctx context.Context, db bun.IDB, ch LinkChange) (*Lin
 			}
 		}
 		out = l
+		// A change of only the check time, snapshot, candidates or retry
+		// queue (a health check that found the link as it was) is not
+		// audited.
 		fields := changedFields(before, l)
-		if len(fields) == 0 || (ch.Quiet && !significant(fields)) {
+		if len(fields) == 0 {
 			return nil
 		}
 		_, err := s.users.RecordAudit(ctx, tx, usermgmt.AuditEntry{
@@ -329,8 +328,6 @@ func changedFields(before, after *Link) []string {
 	}
 	return f
 }
-
-func significant(fields []string) bool { return len(fields) > 0 }
 
 // auditState is the non-personal part of a link for the audit log: the
 // external id stays out (it identifies a person at the provider).

@@ -97,7 +97,7 @@ func (s *Service) attempt(ctx context.Context, db bun.IDB, userID uuid.UUID, l *
 	}
 	if apiErr != nil {
 		ch.Status, ch.Attempts = thirdparty.StatusUnlinked, ch.Attempts+1
-		ch.Detail, ch.Quiet = "SevenRooms did not answer at "+why+"; retry queued", true
+		ch.Detail = "SevenRooms did not answer at " + why + "; retry queued"
 		if ch.Attempts >= s.cfg.MaxAttempts {
 			ch.Detail = fmt.Sprintf("SevenRooms did not answer after %d attempts; link by hand", ch.Attempts)
 		} else {

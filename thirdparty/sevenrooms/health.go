@@ -62,7 +62,7 @@ func (s *Service) record(ctx context.Context, db bun.IDB, l *thirdparty.Link, v 
 	ch := thirdparty.LinkChange{
 		UserID: l.UserID, Provider: Provider, Version: l.Version, ExternalID: l.ExternalID, Environment: l.Environment,
 		Status: v.status, Reason: v.reason, Detail: v.detail, Checked: &now, OperatorID: operator, AuditReason: why,
-		Candidates: l.Candidates, Quiet: true,
+		Candidates: l.Candidates,
 	}
 	if v.profile != nil {
 		ch.Snapshot = v.profile.Raw

@@ -133,6 +133,7 @@ func restoreInput(in ProfileInput, p *Profile) ProfileInput {
 			*dst = ptr(v)
 		}
 	}
+	pick(in.ExternalUserID, &out.ExternalUserID, p.ExternalUserID)
 	pick(in.FirstName, &out.FirstName, p.FirstName)
 	pick(in.LastName, &out.LastName, p.LastName)
 	pick(in.Email, &out.Email, p.Email)
@@ -157,7 +158,7 @@ func matches(in ProfileInput, p *Profile) bool {
 		return want == nil || fold(*want) == fold(have)
 	}
 	same := strings.TrimSpace
-	return eq(in.FirstName, p.FirstName, same) && eq(in.LastName, p.LastName, same) &&
+	return eq(in.ExternalUserID, p.ExternalUserID, same) && eq(in.FirstName, p.FirstName, same) && eq(in.LastName, p.LastName, same) &&
 		eq(in.Email, p.Email, foldEmail) && eq(in.PhoneNumber, p.PhoneNumber, foldPhone) &&
 		eq(in.Language, p.PreferredLanguage, foldEmail) && eq(in.Address, p.Address, same) &&
 		eq(in.Address2, p.Address2, same) && eq(in.PostalCode, p.PostalCode, same) &&

@@ -234,6 +234,12 @@ func (s *Service) ApplyReconnect(ctx context.Context, db bun.IDB, actor uuid.UUI
 	upd, appFields := appUpdate(plan, u)
 	upd.Version = u.Version
 	apply, provFields := providerInput(plan)
+	if p.ExternalUserID != r.UserID.String() {
+		// The profile now names this user, so that health checks do not
+		// take it for another user's and creation stays keyed on it.
+		apply.ExternalUserID = ptr(r.UserID.String())
+		provFields = append(provFields, "external_user_id")
+	}
 	m.Plan, m.AppBefore, m.AppAfter = plan, appRestore(upd, u), &upd
 	m.ProviderBefore, m.ProviderApply, m.ProviderRestore = p.Raw, apply, restoreInput(apply, p)
 	// Dry run of the app update (rolled back), so that a refusal known in
@@ -314,7 +320,7 @@ func (s *Service) claim(ctx context.Context, db bun.IDB, actor uuid.UUID, r Reco
 	var link *thirdparty.Link
 	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var before *thirdparty.Link
-		ch := thirdparty.LinkChange{UserID: r.UserID, Provider: Provider, Version: r.LinkVersion, Status: thirdparty.StatusUnlinked, Quiet: true}
+		ch := thirdparty.LinkChange{UserID: r.UserID, Provider: Provider, Version: r.LinkVersion, Status: thirdparty.StatusUnlinked}
 		if r.LinkVersion != 0 {
 			l, err := thirdparty.FindLink(ctx, tx, r.UserID, Provider)
 			if errors.Is(err, thirdparty.ErrNotFound) {

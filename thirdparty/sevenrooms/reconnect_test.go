@@ -129,7 +129,7 @@ func TestApplyReconnect(t *testing.T) {
 		}
 		// SevenRooms: the app's email, phone, birthday (day and month).
 		p := w.fake.Profile(id)
-		if p.FirstName != "Camila" || p.Email != u.Email || p.PhoneNumber != u.Phone || p.BirthdayDay != 17 || p.BirthdayMonth != 5 {
+		if p.FirstName != "Camila" || p.Email != u.Email || p.PhoneNumber != u.Phone || p.BirthdayDay != 17 || p.BirthdayMonth != 5 || p.ExternalUserID != u.ID.String() {
 			t.Fatalf("profile %+v", p)
 		}
 		l := w.link(t, u.ID)

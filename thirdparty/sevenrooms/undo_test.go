@@ -59,7 +59,7 @@ func TestUndo(t *testing.T) {
 		}
 		p := w.fake.Profile(id)
 		r := remote()
-		if p.Email != r.Email || p.PhoneNumber != r.PhoneNumber || p.BirthdayDay != r.BirthdayDay || p.FirstName != r.FirstName {
+		if p.Email != r.Email || p.PhoneNumber != r.PhoneNumber || p.BirthdayDay != r.BirthdayDay || p.FirstName != r.FirstName || p.ExternalUserID != "" {
 			t.Fatalf("SevenRooms not restored: %+v", p)
 		}
 		if l := w.link(t, u.ID); l.ExternalID != old || l.Status != thirdparty.StatusLinked {
