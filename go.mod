@@ -13,6 +13,8 @@ require (
 	modernc.org/sqlite v1.61.1
 )
 
+require github.com/gosimple/unidecode v1.0.1
+
 require (
 	aidanwoods.dev/go-paseto v1.6.0
 	aidanwoods.dev/go-result v0.3.1 // indirect

@@ -43,6 +43,9 @@
 //     with both sides' snapshots for undo (package thirdparty/sevenrooms).
 //   - userdesk_sevenrooms_webhook_deliveries: ids of accepted SevenRooms
 //     webhook deliveries, so that replays are refused.
+//   - userdesk_login_throttle: failed-guess counters of the reference
+//     server's login and password-change throttle (hashed keys), shared
+//     by its replicas.
 //
 // On PostgreSQL the users list's indexes need the pg_trgm extension, which
 // the migrations create (CREATE EXTENSION IF NOT EXISTS pg_trgm): the

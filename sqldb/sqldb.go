@@ -53,13 +53,16 @@ const SQLiteBusyTimeout = 10 * time.Second
 
 // SQLiteDSN returns the modernc.org/sqlite data source name that OpenSQLite
 // uses for the file at path: WAL, foreign keys, busy timeout, IMMEDIATE
-// write transactions.
+// write transactions, and secure_delete, so that deleted and overwritten
+// content (an erased user's data) is zeroed in the file instead of lying
+// in free pages (see Checkpoint for the write-ahead log).
 func SQLiteDSN(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", SQLiteBusyTimeout.Milliseconds()))
 	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "secure_delete(1)")
 	q.Set("_txlock", "immediate")
 	return "file:" + filepath.ToSlash(path) + "?" + q.Encode()
 }
@@ -135,4 +138,20 @@ func IsUniqueViolation(err error) bool {
 		return liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 	}
 	return false
+}
+
+// Checkpoint copies SQLite's write-ahead log into the database file and
+// truncates the log, so that page images written before (an erased user's
+// old rows, say) no longer lie in the -wal file. It is a no-op on
+// PostgreSQL. usermgmt.EraseUser calls it after its own transaction; a host
+// that erases inside its own transaction calls it after the commit.
+func Checkpoint(ctx context.Context, db bun.IDB) error {
+	d, err := DialectOf(db)
+	if err != nil || d != SQLite {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return fmt.Errorf("sqldb: checkpoint: %w", err)
+	}
+	return nil
 }

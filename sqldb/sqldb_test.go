@@ -21,9 +21,10 @@ func TestOpenSQLiteSettings(t *testing.T) {
 	}
 	defer db.Close()
 	for pragma, want := range map[string]string{
-		"journal_mode": "wal",
-		"foreign_keys": "1",
-		"busy_timeout": "10000",
+		"journal_mode":  "wal",
+		"foreign_keys":  "1",
+		"busy_timeout":  "10000",
+		"secure_delete": "1",
 	} {
 		var got string
 		if err := db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {

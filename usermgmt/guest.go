@@ -47,6 +47,15 @@ type Guest struct {
 	CreatedAt   time.Time  `bun:"created_at,notnull" json:"created_at"`
 	UpdatedAt   time.Time  `bun:"updated_at,notnull" json:"updated_at"`
 	Version     int64      `bun:"version,notnull" json:"version"`
+	// Masked is true when the reader may not see personal data: Email is
+	// then masked (MaskEmail).
+	Masked bool `bun:"-" json:"masked"`
+}
+
+// maskPersonal hides the guest's email for a reader without
+// PermReadPersonalData.
+func (g *Guest) maskPersonal() {
+	g.Email, g.EmailNormalized, g.Masked = MaskEmail(g.Email), "", true
 }
 
 type guestRole struct {
@@ -129,17 +138,53 @@ func (s *Service) InviteGuest(ctx context.Context, db bun.IDB, ownerID uuid.UUID
 }
 
 // ListGuests returns the guests a user invited, oldest first, for an
-// operator holding PermReadUsers. Returns a *PermissionError.
+// operator holding PermReadUsers; their emails are masked unless the
+// operator holds PermReadPersonalData. Returns a *PermissionError, or
+// ErrNotFound for an unknown or erased user.
 func (s *Service) ListGuests(ctx context.Context, db bun.IDB, actor, ownerID uuid.UUID) ([]Guest, error) {
-	if _, err := s.Authorize(ctx, db, actor, PermReadUsers); err != nil {
+	op, err := s.Authorize(ctx, db, actor, PermReadUsers)
+	if err != nil {
 		return nil, err
 	}
-	return listGuests(ctx, db, "owner_id = ?", ownerID)
+	st, err := s.UserStanding(ctx, db, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	if st.Deleted {
+		return nil, ErrNotFound
+	}
+	gs, err := listGuests(ctx, db, "owner_id = ?", ownerID)
+	if err != nil {
+		return nil, err
+	}
+	if !s.seesPersonalData(op) {
+		for i := range gs {
+			gs[i].maskPersonal()
+		}
+	}
+	return gs, nil
 }
 
-// ListOwnGuests returns the user's own guests (front office).
+// ListOwnGuests returns the user's own guests (front office). Under an
+// impersonation their emails are masked unless the operator holds
+// PermReadPersonalData (a clear view is audited).
 func (s *Service) ListOwnGuests(ctx context.Context, db bun.IDB, ownerID uuid.UUID) ([]Guest, error) {
-	return listGuests(ctx, db, "owner_id = ?", ownerID)
+	gs, err := listGuests(ctx, db, "owner_id = ?", ownerID)
+	if err != nil || len(gs) == 0 {
+		return gs, err
+	}
+	if imp, ok := ImpersonatorFrom(ctx); ok {
+		clear, err := s.impersonatorView(ctx, db, imp, ownerID, "guests.email")
+		if err != nil {
+			return nil, err
+		}
+		for i := range gs {
+			if !clear {
+				gs[i].maskPersonal()
+			}
+		}
+	}
+	return gs, nil
 }
 
 func listGuests(ctx context.Context, db bun.IDB, where string, arg any) ([]Guest, error) {
@@ -202,9 +247,12 @@ func replaceGuestRoles(ctx context.Context, tx bun.IDB, id uuid.UUID, roles []Gu
 // names, and roles before and after). Changing the email of an invitation
 // not accepted yet replaces its token: the new token is returned for the
 // host to send, and the old link stops working. Returns a
-// *PermissionError, ErrNotFound, ErrStaleVersion, ErrConflict (email
-// already invited by the same owner), or a *ValidationError.
-func (s *Service) UpdateGuest(ctx context.Context, db bun.IDB, actor, guestID uuid.UUID, upd GuestUpdate) (*Guest, string, error) {
+// *PermissionError, ErrNotFound (also for a guest of another user than
+// ownerID, or of an erased one), ErrStaleVersion, ErrConflict (email
+// already invited by the same owner), or a *ValidationError. The guest
+// returned has its email masked unless the operator holds
+// PermReadPersonalData.
+func (s *Service) UpdateGuest(ctx context.Context, db bun.IDB, actor, ownerID, guestID uuid.UUID, upd GuestUpdate) (*Guest, string, error) {
 	if err := s.check(upd); err != nil {
 		return nil, "", err
 	}
@@ -218,6 +266,15 @@ func (s *Service) UpdateGuest(ctx context.Context, db bun.IDB, actor, guestID uu
 		g, err := getGuest(ctx, tx, "id = ?", guestID)
 		if err != nil {
 			return err
+		}
+		if g.OwnerID != ownerID {
+			return ErrNotFound
+		}
+		if _, err := getLiveUser(ctx, tx, ownerID); err != nil {
+			return err
+		}
+		if !s.seesPersonalData(op) {
+			defer g.maskPersonal()
 		}
 		if g.Version != upd.Version {
 			return ErrStaleVersion

@@ -38,6 +38,19 @@ func getUser(ctx context.Context, db bun.IDB, id uuid.UUID) (*User, error) {
 	return loadUser(ctx, db, u, err)
 }
 
+// getLiveUser is getUser for writes: an erased user (a tombstone) is not
+// found.
+func getLiveUser(ctx context.Context, db bun.IDB, id uuid.UUID) (*User, error) {
+	u, err := getUser(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.Deleted() {
+		return nil, ErrNotFound
+	}
+	return u, nil
+}
+
 // getUserByEmail reads a user by normalized email. Returns ErrNotFound.
 func getUserByEmail(ctx context.Context, db bun.IDB, normalized string) (*User, error) {
 	u := new(User)
@@ -115,7 +128,7 @@ func replaceLanguages(ctx context.Context, tx bun.IDB, id uuid.UUID, langs []str
 func updateUserColumns(ctx context.Context, tx bun.IDB, u *User, expect int64, columns ...string) error {
 	u.Version = expect + 1
 	u.refreshSearch()
-	columns = append(columns, "updated_at", "version", "search_text", "phone_digits", "sort_name")
+	columns = append(columns, "updated_at", "version", "search_text", "name_text", "phone_digits", "sort_name")
 	res, err := tx.NewUpdate().Model(u).Column(columns...).
 		Where("id = ?", u.ID).Where("version = ?", expect).Exec(ctx)
 	if err != nil {
