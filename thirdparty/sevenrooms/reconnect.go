@@ -342,7 +342,7 @@ func (s *Service) claim(ctx context.Context, db bun.IDB, actor uuid.UUID, r Reco
 		}
 		var pending int64
 		if pending, err = tx.NewSelect().Model((*Merge)(nil)).Where("user_id = ?", r.UserID).
-			Where("status IN (?)", bun.In([]MergeStatus{MergeApplying, MergePartial})).Count(ctx); err != nil {
+			Where("status IN (?)", bun.List([]MergeStatus{MergeApplying, MergePartial})).Count(ctx); err != nil {
 			return errorf("claim: %w", err)
 		}
 		if pending > 0 {
