@@ -35,6 +35,14 @@
 //   - userdesk_guests, userdesk_guest_roles: guest invitations.
 //   - userdesk_impersonation_tokens: issued impersonation tokens and their
 //     revocation.
+//   - userdesk_thirdparty_links: each user's link to an external profile,
+//     one per provider (package thirdparty): status, reason, last check,
+//     snapshot, ambiguous candidates, and the queued retry of an automatic
+//     link.
+//   - userdesk_sevenrooms_merges: reconnects with a field-by-field merge,
+//     with both sides' snapshots for undo (package thirdparty/sevenrooms).
+//   - userdesk_sevenrooms_webhook_deliveries: ids of accepted SevenRooms
+//     webhook deliveries, so that replays are refused.
 //   - userdesk_login_throttle: failed-guess counters of the reference
 //     server's login and password-change throttle (hashed keys), shared
 //     by its replicas.
