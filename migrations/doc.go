@@ -35,6 +35,13 @@
 //   - userdesk_guests, userdesk_guest_roles: guest invitations.
 //   - userdesk_impersonation_tokens: issued impersonation tokens and their
 //     revocation.
+//   - userdesk_reservations: the reservations of each user that package
+//     usermgmt/activity indexes (provider and provider id unique).
+//   - userdesk_events: the append-only log of users' interactions
+//     (usermgmt/activity; pruned by its retention job, never updated).
+//   - userdesk_devices: the devices linked to each user's account
+//     (usermgmt/activity); userdesk_sessions.device_id ties a user's
+//     session to one of them.
 //
 // On PostgreSQL the users list's indexes need the pg_trgm extension, which
 // the migrations create (CREATE EXTENSION IF NOT EXISTS pg_trgm): the
