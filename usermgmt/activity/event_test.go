@@ -34,7 +34,7 @@ func TestRecordEventsBatch(t *testing.T) {
 			tap(u.ID, t0.Add(-time.Minute)),
 			{UserID: u.ID, Type: "search.performed", Channel: activity.ChannelBot, BotVersion: "1.2",
 				Attributes: map[string]any{"query": "sushi", "results": float64(12)}},
-			tap(gone.ID, t0),                     // erased: skipped
+			tap(gone.ID, t0),                 // erased: skipped
 			tap(uuid.Must(uuid.NewV7()), t0), // unknown: skipped
 		}
 		n, err := e.act.RecordEvents(e.ctx, db, batch)
