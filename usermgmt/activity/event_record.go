@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/userdesk/userdesk/sqldb"
 	"github.com/userdesk/userdesk/usermgmt"
@@ -134,28 +135,79 @@ func (s *Service) prepareEvents(events []NewEvent, field string) ([]Event, error
 	return rows, nil
 }
 
-// insertEvents writes rows in one INSERT … SELECT … FROM (VALUES …) JOIN
-// userdesk_users, which drops events of unknown and erased users.
+// insertEvents writes rows in one statement that joins userdesk_users,
+// which drops events of unknown and erased users: on PostgreSQL an INSERT
+// … SELECT FROM unnest(one array per column), which PostgreSQL parses and
+// plans in the same time whatever the batch size; on SQLite an INSERT …
+// SELECT FROM (VALUES …).
 func (s *Service) insertEvents(ctx context.Context, db bun.IDB, rows []Event) (int64, error) {
 	d, err := sqldb.DialectOf(db)
 	if err != nil {
 		return 0, err
 	}
-	// PostgreSQL types VALUES columns from their literals (text): cast
-	// them to the table's types.
-	casts := map[string]string{}
-	if d == sqldb.Postgres {
-		casts = map[string]string{"id": "::uuid", "user_id": "::uuid", "occurred_at": "::timestamptz", "received_at": "::timestamptz", "actor_id": "::uuid"}
+	attrs := make([]string, len(rows))
+	for i, e := range rows {
+		if e.Attributes == nil {
+			attrs[i] = "{}"
+			continue
+		}
+		b, err := json.Marshal(e.Attributes)
+		if err != nil {
+			return 0, fmt.Errorf("activity: encode attributes: %w", err)
+		}
+		attrs[i] = string(b)
 	}
+	var q *bun.RawQuery
+	if d == sqldb.Postgres {
+		q = pgInsertEvents(db, rows, attrs)
+	} else {
+		q = valuesInsertEvents(db, rows, attrs)
+	}
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("activity: record events: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+func pgInsertEvents(db bun.IDB, rows []Event, attrs []string) *bun.RawQuery {
+	n := len(rows)
+	ids, users, actorIDs := make([]string, n), make([]string, n), make([]string, n)
+	occurred, received := make([]string, n), make([]string, n)
+	types, channels, devices, sessions := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	apps, bots, actors := make([]string, n), make([]string, n), make([]string, n)
+	for i, e := range rows {
+		ids[i], users[i] = e.ID.String(), e.UserID.String()
+		occurred[i], received[i] = e.OccurredAt.Format(time.RFC3339Nano), e.ReceivedAt.Format(time.RFC3339Nano)
+		types[i], channels[i], devices[i], sessions[i] = e.Type, string(e.Channel), e.DeviceID, e.SessionID
+		apps[i], bots[i], actors[i] = e.AppVersion, e.BotVersion, string(e.ActorKind)
+		if e.ActorID != nil {
+			actorIDs[i] = e.ActorID.String()
+		}
+	}
+	return db.NewRaw(`INSERT INTO userdesk_events (`+strings.Join(eventColumns, ", ")+`)
+SELECT v.id, v.user_id, v.occurred_at, v.received_at, v.type, v.channel, v.device_id, v.session_id,
+       v.app_version, v.bot_version, v.attributes, v.actor_kind, NULLIF(v.actor_id, '')::uuid
+FROM unnest(?::uuid[], ?::uuid[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[], ?::text[],
+            ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+     AS v(id, user_id, occurred_at, received_at, type, channel, device_id, session_id, app_version, bot_version, attributes, actor_kind, actor_id)
+JOIN userdesk_users u ON u.id = v.user_id AND u.deleted_at IS NULL`,
+		pgdialect.Array(ids), pgdialect.Array(users), pgdialect.Array(occurred), pgdialect.Array(received),
+		pgdialect.Array(types), pgdialect.Array(channels), pgdialect.Array(devices), pgdialect.Array(sessions),
+		pgdialect.Array(apps), pgdialect.Array(bots), pgdialect.Array(attrs), pgdialect.Array(actors), pgdialect.Array(actorIDs))
+}
+
+func valuesInsertEvents(db bun.IDB, rows []Event, attrs []string) *bun.RawQuery {
 	var b strings.Builder
 	b.WriteString("INSERT INTO userdesk_events (")
 	b.WriteString(strings.Join(eventColumns, ", "))
 	b.WriteString(") SELECT ")
-	for i, c := range eventColumns {
+	for i := range eventColumns {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "v.column%d%s", i+1, casts[c])
+		fmt.Fprintf(&b, "v.column%d", i+1)
 	}
 	b.WriteString(" FROM (VALUES ")
 	args := make([]any, 0, len(rows)*len(eventColumns))
@@ -165,25 +217,13 @@ func (s *Service) insertEvents(ctx context.Context, db bun.IDB, rows []Event) (i
 			b.WriteString(", ")
 		}
 		b.WriteString(row)
-		attrs, err := json.Marshal(e.Attributes)
-		if err != nil {
-			return 0, fmt.Errorf("activity: encode attributes: %w", err)
-		}
-		if e.Attributes == nil {
-			attrs = []byte("{}")
-		}
 		var actor any
 		if e.ActorID != nil {
 			actor = e.ActorID.String()
 		}
 		args = append(args, e.ID.String(), e.UserID.String(), e.OccurredAt, e.ReceivedAt, e.Type, string(e.Channel),
-			e.DeviceID, e.SessionID, e.AppVersion, e.BotVersion, string(attrs), string(e.ActorKind), actor)
+			e.DeviceID, e.SessionID, e.AppVersion, e.BotVersion, attrs[i], string(e.ActorKind), actor)
 	}
-	fmt.Fprintf(&b, ") AS v JOIN userdesk_users u ON u.id = v.column2%s AND u.deleted_at IS NULL", casts["user_id"])
-	res, err := db.NewRaw(b.String(), args...).Exec(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("activity: record events: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return n, nil
+	b.WriteString(") AS v JOIN userdesk_users u ON u.id = v.column2 AND u.deleted_at IS NULL")
+	return db.NewRaw(b.String(), args...)
 }

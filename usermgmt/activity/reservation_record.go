@@ -142,9 +142,23 @@ func (s *Service) RecordReservation(ctx context.Context, db bun.IDB, in Reservat
 		if err := s.liveUser(ctx, tx, in.UserID); err != nil {
 			return err
 		}
-		cur, err := lockReservation(ctx, tx, in.Provider, in.ProviderID)
+		// Replays and stale webhooks are the common case: decide them on
+		// a plain read, and lock the row only when it is to be written.
+		cur, err := readReservation(ctx, tx, in.Provider, in.ProviderID, false)
 		if err != nil {
 			return err
+		}
+		if cur != nil && (synced.Before(cur.LastSyncedAt) || (in.sameContent(cur) && (in.SyncedAt.IsZero() || !synced.After(cur.LastSyncedAt)))) {
+			out, outcome = cur, OutcomeUnchanged
+			if synced.Before(cur.LastSyncedAt) {
+				outcome = OutcomeStale
+			}
+			return nil
+		}
+		if cur != nil {
+			if cur, err = readReservation(ctx, tx, in.Provider, in.ProviderID, true); err != nil {
+				return err
+			}
 		}
 		if cur == nil {
 			id, err := uuid.NewV7()
@@ -163,7 +177,7 @@ func (s *Service) RecordReservation(ctx context.Context, db bun.IDB, in Reservat
 			}
 			// Another transaction created it since our look-up: it has
 			// committed (the insert waited for it), so lock and update it.
-			if cur, err = lockReservation(ctx, tx, in.Provider, in.ProviderID); err != nil {
+			if cur, err = readReservation(ctx, tx, in.Provider, in.ProviderID, true); err != nil {
 				return err
 			}
 			if cur == nil {
@@ -202,15 +216,15 @@ func (s *Service) RecordReservation(ctx context.Context, db bun.IDB, in Reservat
 	return out, outcome, nil
 }
 
-// lockReservation reads a reservation by provider id, locking its row on
-// PostgreSQL (SQLite's write transactions are exclusive already). Returns
-// nil when there is none.
-func lockReservation(ctx context.Context, tx bun.IDB, provider, providerID string) (*Reservation, error) {
+// readReservation reads a reservation by provider id, with lock locking
+// its row on PostgreSQL (SQLite's write transactions are exclusive
+// already). Returns nil when there is none.
+func readReservation(ctx context.Context, tx bun.IDB, provider, providerID string, lock bool) (*Reservation, error) {
 	r := new(Reservation)
 	q := tx.NewSelect().Model(r).Where("provider = ?", provider).Where("provider_id = ?", providerID)
 	if d, err := sqldb.DialectOf(tx); err != nil {
 		return nil, err
-	} else if d == sqldb.Postgres {
+	} else if d == sqldb.Postgres && lock {
 		q = q.For("UPDATE")
 	}
 	err := q.Scan(ctx)
