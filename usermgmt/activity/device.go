@@ -253,3 +253,26 @@ func (s *Service) revoke(ctx context.Context, tx bun.IDB, operator *uuid.UUID, u
 	}
 	return s.device(ctx, tx, userID, deviceID)
 }
+
+// PushTarget is where a push notification to one device goes.
+type PushTarget struct {
+	DeviceID string     `json:"-"`
+	Kind     DeviceKind `json:"-"`
+	Token    string     `json:"-"`
+}
+
+// PushTokens returns the push tokens of the user's devices that are not
+// revoked, most recently seen first, for the host's push sender. It is
+// the only read of push tokens (no card, no export includes them) and
+// checks no operator permission: call it from the sending code only, never
+// from a handler. Its JSON encoding is empty on purpose.
+func (s *Service) PushTokens(ctx context.Context, db bun.IDB, userID uuid.UUID) ([]PushTarget, error) {
+	var out []PushTarget
+	err := db.NewSelect().Model((*Device)(nil)).Column("device_id", "kind").ColumnExpr("push_token AS token").
+		Where("user_id = ?", userID).Where("revoked_at IS NULL").Where("push_token <> ''").
+		OrderExpr("last_seen_at DESC").Scan(ctx, &out)
+	if err != nil {
+		return nil, fmt.Errorf("activity: push tokens: %w", err)
+	}
+	return out, nil
+}

@@ -124,6 +124,10 @@ func TestRevokeDevice(t *testing.T) {
 		if n := count(t, db, "SELECT count(*) FROM userdesk_devices WHERE push_token = 'tok-tablet'"); n != 0 {
 			t.Fatal("push token kept")
 		}
+		targets, err := e.act.PushTokens(e.ctx, db, u.ID)
+		if err != nil || len(targets) != 1 || targets[0].DeviceID != "phone" || targets[0].Token != "tok-phone" {
+			t.Fatalf("push targets after revoke: %+v %v", targets, err)
+		}
 		// The revoked device, though seen last, is previous now.
 		devs, err := e.act.UserDevices(e.ctx, db, e.support, u.ID)
 		if err != nil || devs[0].DeviceID != "phone" || !devs[0].Current || devs[1].Current || devs[1].RevokedAt == nil {

@@ -90,8 +90,9 @@
 // kept too), filtered by type, channel and period, merged with the
 // operators' actions on the user from usermgmt's audit log (status changes,
 // credits, merges, reveals, revocations — every record with an operator) of
-// the same period: when 200 events are shown, the operator actions no older
-// than the oldest of them; else all of the filter's period (at most 200).
+// the same period: when older events were left out (Timeline.Truncated),
+// the operator actions no older than the oldest event shown; else all of
+// the filter's period (at most 200).
 // Operator actions have the channel back_office and their audit action as
 // type, so the same filters apply.
 //
@@ -119,9 +120,10 @@
 // RecordDevice is called at login or app start: one upsert on (user,
 // DeviceID) that keeps FirstSeenAt, moves LastSeenAt forward only, and
 // takes the newest sighting's description (OS, model, app version and
-// build, bot version). The push token is write-only: DeviceSighting sets
-// or drops it, no read returns it (Device.HasPushToken says whether one is
-// held). The device seen most recently among those not revoked is current;
+// build, bot version). The push token is write-only for operators and
+// users: DeviceSighting sets or drops it, no card and no export returns it
+// (Device.HasPushToken says whether one is held); the host's push sender
+// alone reads it, through PushTokens, which is never to back a handler. The device seen most recently among those not revoked is current;
 // the others are previous (the greyed rows). Config.MinAppVersion marks
 // devices with a lower app version outdated (number by number: 3.10 is
 // above 3.9); devices without an app version (bots, the web) never are.

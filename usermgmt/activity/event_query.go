@@ -44,9 +44,12 @@ type TimelineEntry struct {
 type Timeline struct {
 	// Entries are newest first: the user's last KeepEvents events that
 	// pass the filter, and the operator actions on the user from the same
-	// period (no older than the oldest event shown when KeepEvents events
-	// are shown; at most KeepEvents of them).
+	// period (no older than the oldest event shown when older events were
+	// left out; at most KeepEvents of them).
 	Entries []TimelineEntry `json:"entries"`
+	// Truncated is true when older events passed the filter but were left
+	// out.
+	Truncated bool `json:"truncated"`
 	// Events and OperatorActions count the entries of each kind.
 	Events          int `json:"events"`
 	OperatorActions int `json:"operator_actions"`
@@ -95,7 +98,7 @@ func (s *Service) timeline(ctx context.Context, db bun.IDB, userID uuid.UUID, f 
 		return nil, err
 	}
 	var events []Event
-	q := db.NewSelect().Model(&events).Where("user_id = ?", userID).OrderExpr("occurred_at DESC, id DESC").Limit(KeepEvents)
+	q := db.NewSelect().Model(&events).Where("user_id = ?", userID).OrderExpr("occurred_at DESC, id DESC").Limit(KeepEvents + 1)
 	if len(f.Types) > 0 {
 		q = q.Where("type IN (?)", bun.In(f.Types))
 	}
@@ -112,6 +115,9 @@ func (s *Service) timeline(ctx context.Context, db bun.IDB, userID uuid.UUID, f 
 		return nil, fmt.Errorf("activity: events: %w", err)
 	}
 	tl := &Timeline{Entries: make([]TimelineEntry, 0, len(events))}
+	if len(events) > KeepEvents {
+		events, tl.Truncated = events[:KeepEvents], true
+	}
 	for i := range events {
 		e := &events[i]
 		e.Attributes = s.readAttributes(e.Type, e.Attributes, personal)
@@ -126,7 +132,7 @@ func (s *Service) timeline(ctx context.Context, db bun.IDB, userID uuid.UUID, f 
 			aq = aq.Where("action IN (?)", bun.In(f.Types))
 		}
 		from := f.From
-		if len(events) == KeepEvents {
+		if tl.Truncated {
 			// The card covers the period of the events it shows.
 			oldest := events[len(events)-1].OccurredAt
 			if from == nil || oldest.After(*from) {

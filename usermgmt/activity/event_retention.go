@@ -127,7 +127,7 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 				Where("type = ?", name).Where("occurred_at < ?", cutoff).
 				OrderExpr("occurred_at, id").Limit(int64(batch))
 			if afterAt != nil {
-				q = q.Where("(occurred_at > ? OR (occurred_at = ? AND id > ?))", *afterAt, *afterAt, afterID)
+				q = q.Where("(occurred_at, id) > (?, ?)", *afterAt, afterID)
 			}
 			if err := q.Scan(ctx, &cands); err != nil {
 				return finish(fmt.Errorf("activity: prune: %w", err))
@@ -145,7 +145,7 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 			err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 				res, err := tx.NewDelete().Model((*Event)(nil)).Where("id IN (?)", bun.In(ids)).
 					Where(`EXISTS (SELECT 1 FROM userdesk_events AS n WHERE n.user_id = event.user_id
-						AND (n.occurred_at > event.occurred_at OR (n.occurred_at = event.occurred_at AND n.id > event.id))
+						AND (n.occurred_at, n.id) > (event.occurred_at, event.id)
 						LIMIT 1 OFFSET ?)`, KeepEvents-1).Exec(ctx)
 				if err != nil {
 					return err

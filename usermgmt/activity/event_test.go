@@ -204,8 +204,8 @@ func TestTimelineLast200(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tl.Events != 200 || tl.OperatorActions != 1 || len(tl.Entries) != 201 {
-			t.Fatalf("events %d, operator actions %d, entries %d", tl.Events, tl.OperatorActions, len(tl.Entries))
+		if tl.Events != 200 || tl.OperatorActions != 1 || len(tl.Entries) != 201 || !tl.Truncated {
+			t.Fatalf("events %d, operator actions %d, entries %d, truncated %v", tl.Events, tl.OperatorActions, len(tl.Entries), tl.Truncated)
 		}
 		for i, en := range tl.Entries {
 			if i > 0 && en.At.After(tl.Entries[i-1].At) {
@@ -242,7 +242,15 @@ func TestTimelineLast200(t *testing.T) {
 		if _, err := e.act.UserTimeline(e.ctx, db, e.finance, u.ID, activity.EventFilter{}); !errors.Is(err, usermgmt.ErrForbidden) {
 			t.Fatalf("finance: %v", err)
 		}
-		// Exactly 200: all shown, with every operator action (up to 200).
+		// Exactly 200 events: nothing left out, so every operator action
+		// shows, the one before the oldest event too.
+		if _, err := db.NewDelete().Model((*activity.Event)(nil)).Where("user_id = ? AND occurred_at = ?", u.ID, t0.Add(-201*time.Minute)).Exec(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		tl, err = e.act.UserTimeline(e.ctx, db, e.support, u.ID, activity.EventFilter{})
+		if err != nil || tl.Events != 200 || tl.OperatorActions != 2 || tl.Truncated {
+			t.Fatalf("exactly 200: events %d, operator actions %d, truncated %v, %v", tl.Events, tl.OperatorActions, tl.Truncated, err)
+		}
 		own, err := e.act.OwnEvents(e.ctx, db, other.ID, activity.EventFilter{})
 		if err != nil || own.Events != 1 || own.OperatorActions != 0 {
 			t.Fatalf("own: %+v %v", own, err)
