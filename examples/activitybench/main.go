@@ -145,6 +145,10 @@ func main() {
 
 	prune(ctx, act, db, c, ids)
 	measure("last 200 events, heavy user, after the pass", c.runs, heavy, timeline)
+	if d == sqldb.Postgres {
+		mustExec(ctx, db, "VACUUM userdesk_events")
+	}
+	measure("last 200 events, heavy user, after the pass and VACUUM", c.runs, heavy, timeline)
 }
 
 // open creates (or reuses) the benchmark database and migrates it.
@@ -365,11 +369,9 @@ func recordSample(ctx context.Context, act *activity.Service, db *bun.DB, ids []
 	}
 }
 
-// prune runs one retention pass while two goroutines insert batches of
-// 100 events without pause, and reports the insert latencies seen during
-// the pass.
-func prune(ctx context.Context, act *activity.Service, db *bun.DB, c config, ids []uuid.UUID) {
-	stop := make(chan struct{})
+// inserter runs two goroutines that insert batches of 100 events without
+// pause until stop is closed, and returns the latencies they saw.
+func inserter(ctx context.Context, act *activity.Service, db *bun.DB, ids []uuid.UUID, stop <-chan struct{}) func() []time.Duration {
 	var mu sync.Mutex
 	var lat []time.Duration
 	var wg sync.WaitGroup
@@ -399,17 +401,38 @@ func prune(ctx context.Context, act *activity.Service, db *bun.DB, c config, ids
 			}
 		}(w)
 	}
+	return func() []time.Duration {
+		wg.Wait()
+		return lat
+	}
+}
+
+// prune measures the concurrent inserts alone for 15 s (the baseline),
+// then runs one retention pass while they go on, and reports both.
+func prune(ctx context.Context, act *activity.Service, db *bun.DB, c config, ids []uuid.UUID) {
+	stop := make(chan struct{})
+	wait := inserter(ctx, act, db, ids, stop)
+	time.Sleep(15 * time.Second)
+	close(stop)
+	base := wait()
+	stop = make(chan struct{})
+	wait = inserter(ctx, act, db, ids, stop)
 	start := time.Now()
 	rep, err := act.PruneEvents(ctx, db, activity.PruneOptions{BatchSize: c.pruneBatch})
 	el := time.Since(start)
 	close(stop)
-	wg.Wait()
+	during := wait()
 	must(err)
-	p := percentiles(lat)
 	fmt.Printf("\nretention pass: %d deleted of %d expired examined in %v (%.0f deleted/s, %d batches of %d), complete %v\n",
 		rep.TotalDeleted(), rep.Examined, el.Round(time.Millisecond), float64(rep.TotalDeleted())/el.Seconds(), rep.Batches, c.pruneBatch, rep.Complete)
-	fmt.Printf("  concurrent inserts of 100 events (2 goroutines, no pause) during the pass: %d batches, median %v, p95 %v, p99 %v, max %v\n",
-		len(lat), p[0], p[1], p99(lat), p[2])
+	for _, x := range []struct {
+		name string
+		lat  []time.Duration
+	}{{"without a pass (15 s baseline)", base}, {"during the pass", during}} {
+		p := percentiles(x.lat)
+		fmt.Printf("  inserts of 100 events from 2 goroutines, %s: %d batches, median %v, p95 %v, p99 %v, max %v\n",
+			x.name, len(x.lat), ms(p[0]), ms(p[1]), ms(p99(x.lat)), ms(p[2]))
+	}
 }
 
 // measure times fn on c random users of pool after a short warm-up and

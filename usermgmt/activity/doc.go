@@ -133,7 +133,10 @@
 // sessions tied to it end (usermgmt.Service.EndDeviceSessions; sessions
 // are tied by usermgmt.Service.StartDeviceSession or TieSessionToDevice),
 // its push token is dropped, it becomes previous, and the audit log records
-// the action (ActionDeviceRevoke; no operator when the user acted). A later
+// the action (ActionDeviceRevoke; no operator when the user acted). Only
+// sessions tied to the device end: the host starts the user's sessions
+// with StartDeviceSession (or ties them after login), else a revocation
+// drops the push token and marks the device but leaves the session. A later
 // sighting of the device — a new login, which needs the credentials again —
 // brings it back.
 //
