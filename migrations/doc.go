@@ -68,6 +68,13 @@
 //     changes and their first result, kept at least 24 hours.
 //   - userdesk_referral_devices: digests of the devices a user was seen on.
 //   - userdesk_referral_flags: abuse flags for review.
+//   - userdesk_reservations: the reservations of each user that package
+//     usermgmt/activity indexes (provider and provider id unique).
+//   - userdesk_events: the append-only log of users' interactions
+//     (usermgmt/activity; pruned by its retention job, never updated).
+//   - userdesk_devices: the devices linked to each user's account
+//     (usermgmt/activity); userdesk_sessions.device_id ties a user's
+//     session to one of them.
 //
 // On PostgreSQL the users list's indexes need the pg_trgm extension, which
 // the migrations create (CREATE EXTENSION IF NOT EXISTS pg_trgm): the
