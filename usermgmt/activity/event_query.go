@@ -125,12 +125,7 @@ func (s *Service) timeline(ctx context.Context, db bun.IDB, userID uuid.UUID, f 
 	}
 	tl.Events = len(events)
 	if operatorActions && !f.NoOperatorActions && (len(f.Channels) == 0 || channelIn(ChannelBackOffice, f.Channels)) {
-		var recs []usermgmt.AuditRecord
-		aq := db.NewSelect().Model(&recs).Where("user_id = ?", userID).Where("operator_id IS NOT NULL").
-			OrderExpr("id DESC").Limit(KeepEvents)
-		if len(f.Types) > 0 {
-			aq = aq.Where("action IN (?)", bun.In(f.Types))
-		}
+		aq := usermgmt.AuditQuery{UserID: userID, OperatorOnly: true, Actions: f.Types, Limit: KeepEvents, To: f.To}
 		from := f.From
 		if tl.Truncated {
 			// The card covers the period of the events it shows.
@@ -140,12 +135,11 @@ func (s *Service) timeline(ctx context.Context, db bun.IDB, userID uuid.UUID, f 
 			}
 		}
 		if from != nil {
-			aq = aq.Where("at >= ?", stamp(*from))
+			t := stamp(*from)
+			aq.From = &t
 		}
-		if f.To != nil {
-			aq = aq.Where("at < ?", stamp(*f.To))
-		}
-		if err := aq.Scan(ctx); err != nil {
+		recs, err := s.users.QueryAudit(ctx, db, aq)
+		if err != nil {
 			return nil, fmt.Errorf("activity: operator actions: %w", err)
 		}
 		for i := range recs {
