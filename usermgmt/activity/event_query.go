@@ -100,10 +100,10 @@ func (s *Service) timeline(ctx context.Context, db bun.IDB, userID uuid.UUID, f 
 	var events []Event
 	q := db.NewSelect().Model(&events).Where("user_id = ?", userID).OrderExpr("occurred_at DESC, id DESC").Limit(KeepEvents + 1)
 	if len(f.Types) > 0 {
-		q = q.Where("type IN (?)", bun.In(f.Types))
+		q = q.Where("type IN (?)", bun.List(f.Types))
 	}
 	if len(f.Channels) > 0 {
-		q = q.Where("channel IN (?)", bun.In(f.Channels))
+		q = q.Where("channel IN (?)", bun.List(f.Channels))
 	}
 	if f.From != nil {
 		q = q.Where("occurred_at >= ?", stamp(*f.From))

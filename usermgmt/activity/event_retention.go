@@ -143,7 +143,7 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 			}
 			var n int64
 			err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-				res, err := tx.NewDelete().Model((*Event)(nil)).Where("id IN (?)", bun.In(ids)).
+				res, err := tx.NewDelete().Model((*Event)(nil)).Where("id IN (?)", bun.List(ids)).
 					Where(`EXISTS (SELECT 1 FROM userdesk_events AS n WHERE n.user_id = event.user_id
 						AND (n.occurred_at, n.id) > (event.occurred_at, event.id)
 						LIMIT 1 OFFSET ?)`, KeepEvents-1).Exec(ctx)
