@@ -305,6 +305,8 @@ func (s *Service) ApplyReconnect(ctx context.Context, db bun.IDB, actor uuid.UUI
 		return err
 	})
 	if err != nil {
+		// The transaction rolled back: the stored merge is still applying.
+		m.Status, m.AppVersionAfter = MergeApplying, 0
 		if len(provFields) == 0 {
 			return fail(err)
 		}
