@@ -107,3 +107,21 @@ func TestConcurrentLogins(t *testing.T) {
 		}
 	})
 }
+
+func TestCountDuplicates(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		w := newWorld(t, db)
+		u := w.user(t, true)
+		w.linkTo(t, u.ID, sevenrooms.Profile{FirstName: "Camille", PhoneNumber: u.Phone, Email: u.Email})
+		w.fake.AddProfile(sevenrooms.Profile{FirstName: "Jean", PhoneNumber: u.Phone})
+		w.fake.AddProfile(sevenrooms.Profile{FirstName: "C", Email: u.Email, PhoneNumber: u.Phone})
+		w.fake.AddProfile(sevenrooms.Profile{FirstName: "Other", PhoneNumber: "+33699999999"})
+		n, err := w.svc.CountDuplicates(ctx, db, w.support.ID, u.ID)
+		if err != nil || n != 2 {
+			t.Fatalf("duplicates = %d, %v; want 2", n, err)
+		}
+	})
+}
