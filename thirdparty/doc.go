@@ -22,6 +22,8 @@
 // record holds provider, status, reason and environment, never the
 // external id or the snapshot. Operators without
 // usermgmt.PermReadPersonalData get links without their snapshot.
+// [Service.Unlink] lets an operator detach a user (versioned, with a
+// reason); the external profile is not touched.
 //
 // Erasure: New registers a usermgmt OnErase hook that deletes the user's
 // links (snapshots and candidates with them) in the erase transaction,

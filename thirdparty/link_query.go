@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -336,4 +337,33 @@ func auditState(l *Link) map[string]any {
 		return map[string]any{"status": StatusUnlinked}
 	}
 	return map[string]any{"provider": l.Provider, "status": l.Status, "reason": l.Reason, "environment": l.Environment}
+}
+
+// Unlink detaches the user from the provider's profile on behalf of an
+// operator holding PermReconnect: the link becomes unlinked, without
+// external id, snapshot, candidates or queued retry. version is the link
+// version the operator saw. The external profile is not touched.
+//
+// Returns a *usermgmt.PermissionError, a *usermgmt.ValidationError (reason
+// required), ErrNotFound, ErrConflict when the link changed since version.
+func (s *Service) Unlink(ctx context.Context, db bun.IDB, actor, userID uuid.UUID, provider string, version int64, reason string) (*Link, error) {
+	if strings.TrimSpace(reason) == "" {
+		return nil, usermgmt.Invalid("reason", "required", "is required")
+	}
+	var out *Link
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := s.users.Authorize(ctx, tx, actor, PermReconnect); err != nil {
+			return err
+		}
+		if _, err := FindLink(ctx, tx, userID, provider); err != nil {
+			return err
+		}
+		var err error
+		out, err = s.SaveLink(ctx, tx, LinkChange{
+			UserID: userID, Provider: provider, Version: version, Status: StatusUnlinked,
+			OperatorID: &actor, AuditReason: reason, Detail: "unlinked by an operator",
+		})
+		return err
+	})
+	return out, err
 }

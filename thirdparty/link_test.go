@@ -182,3 +182,35 @@ func TestEraseDeletesLinks(t *testing.T) {
 		}
 	})
 }
+
+func TestUnlink(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		um, tp := newService(t)
+		support := usermgmttest.Operator(t, um, db, usermgmt.RoleSupport)
+		finance := usermgmttest.Operator(t, um, db, usermgmt.RoleFinance)
+		u := usermgmttest.User(t, um, db)
+		l, err := tp.SaveLink(ctx, db, thirdparty.LinkChange{UserID: u.ID, Provider: "sevenrooms", ExternalID: "c1", Status: thirdparty.StatusLinked, Snapshot: []byte(`{"a":1}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tp.Unlink(ctx, db, finance.ID, u.ID, "sevenrooms", l.Version, "wrong"); !errors.Is(err, usermgmt.ErrForbidden) {
+			t.Fatalf("finance: %v", err)
+		}
+		if _, err := tp.Unlink(ctx, db, support.ID, u.ID, "sevenrooms", l.Version, " "); !errors.Is(err, usermgmt.ErrInvalid) {
+			t.Fatalf("no reason: %v", err)
+		}
+		if _, err := tp.Unlink(ctx, db, support.ID, u.ID, "sevenrooms", l.Version+1, "wrong"); !errors.Is(err, thirdparty.ErrConflict) {
+			t.Fatalf("stale: %v", err)
+		}
+		got, err := tp.Unlink(ctx, db, support.ID, u.ID, "sevenrooms", l.Version, "wrong profile")
+		if err != nil || got.Status != thirdparty.StatusUnlinked || got.ExternalID != "" || got.Snapshot != nil {
+			t.Fatalf("unlinked %+v, %v", got, err)
+		}
+		if _, err := tp.Unlink(ctx, db, support.ID, usermgmttest.User(t, um, db).ID, "sevenrooms", 1, "x"); !errors.Is(err, thirdparty.ErrNotFound) {
+			t.Fatalf("no link: %v", err)
+		}
+	})
+}

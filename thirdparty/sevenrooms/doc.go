@@ -110,7 +110,10 @@
 // preview, runs the app update once in a rolled-back transaction (so a
 // refusal known in advance never touches SevenRooms), records the plan
 // and the restoring write, then writes SevenRooms, then the app user
-// (usermgmt.UpdateUser, versioned) and the link in one transaction. If
+// (usermgmt.UpdateUser, versioned) and the link in one transaction. The
+// SevenRooms write also sets the profile's external_user_id to the user's
+// id (undo restores it), so that health checks and idempotent creation
+// recognise the profile as this user's. If
 // that transaction fails, SevenRooms is restored (merge "compensated");
 // if restoring fails too, the merge is "partial" with the owed write,
 // a *PartialError is returned, and [Service.RetryMerge] or

@@ -305,6 +305,8 @@ func (s *Service) ApplyReconnect(ctx context.Context, db bun.IDB, actor uuid.UUI
 		return err
 	})
 	if err != nil {
+		// The transaction rolled back: the stored merge is still applying.
+		m.Status, m.AppVersionAfter = MergeApplying, 0
 		if len(provFields) == 0 {
 			return fail(err)
 		}
@@ -481,4 +483,27 @@ func (s *Service) RunMergeRetries(ctx context.Context, db bun.IDB, limit int) (i
 		n++
 	}
 	return n, nil
+}
+
+// CountDuplicates returns how many live SevenRooms profiles, other than
+// the linked one, share the user's phone or email, for the user page of
+// an operator holding thirdparty.PermReadLinks.
+//
+// Returns a *usermgmt.PermissionError, usermgmt.ErrNotFound, or the
+// client's errors.
+func (s *Service) CountDuplicates(ctx context.Context, db bun.IDB, actor, userID uuid.UUID) (int, error) {
+	if _, err := s.users.Authorize(ctx, db, actor, thirdparty.PermReadLinks); err != nil {
+		return 0, err
+	}
+	u, err := s.users.GetOwnUser(ctx, db, userID)
+	if err != nil {
+		return 0, err
+	}
+	self := ""
+	if l, err := thirdparty.FindLink(ctx, db, userID, Provider); err == nil {
+		self = l.ExternalID
+	} else if !errors.Is(err, thirdparty.ErrNotFound) {
+		return 0, err
+	}
+	return s.duplicates(ctx, self, u.Email, u.Phone)
 }

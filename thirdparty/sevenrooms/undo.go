@@ -100,6 +100,8 @@ func (s *Service) UndoReconnect(ctx context.Context, db bun.IDB, actor, mergeID 
 	if err == nil {
 		return m, nil
 	}
+	// The transaction rolled back: the stored merge is still applied.
+	m.Status, m.UndoneAt, m.UndoneBy = MergeApplied, nil, nil
 	if !wroteProvider {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/userdesk/userdesk/internal/dbtest"
 	"github.com/userdesk/userdesk/thirdparty"
 	"github.com/userdesk/userdesk/thirdparty/sevenrooms"
+	"github.com/userdesk/userdesk/thirdparty/sevenrooms/sevenroomstest"
 	"github.com/userdesk/userdesk/usermgmt"
 )
 
@@ -121,5 +122,56 @@ func TestUndoConflicts(t *testing.T) {
 				t.Fatalf("err = %v; want ErrUndoExpired", err)
 			}
 		})
+	})
+}
+
+// The app user changes while an undo restores SevenRooms: the undo
+// fails, SevenRooms gets the merged values back (or the merge is left
+// partial, owing that write, when SevenRooms refuses it too).
+func TestUndoCompensation(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		for _, refuse := range []bool{false, true} {
+			w := newWorld(t, db)
+			u, _, id, m := applied(t, w)
+			merged := *w.fake.Profile(id)
+			w.api.afterNextUpdate(func() {
+				cur := w.reload(t, u.ID)
+				if _, err := w.um.UpdateOwnProfile(ctx, db, u.ID, usermgmt.UserUpdate{Version: cur.Version, LastName: ptr("Martin")}); err != nil {
+					t.Error(err)
+				}
+				if refuse {
+					w.fake.Inject(sevenroomstest.Fault{Path: "clients/", Method: "PUT", Status: 503, Times: 2})
+				}
+			})
+			_, err := w.svc.UndoReconnect(ctx, db, w.support.ID, m.ID, "undo")
+			if !errors.Is(err, usermgmt.ErrStaleVersion) {
+				t.Fatalf("refuse=%v: err = %v", refuse, err)
+			}
+			got, gerr := w.svc.GetMerge(ctx, db, w.support.ID, m.ID)
+			if gerr != nil {
+				t.Fatal(gerr)
+			}
+			if !refuse {
+				if got.Status != sevenrooms.MergeApplied || got.UndoneAt != nil {
+					t.Fatalf("merge %+v", got)
+				}
+				if p := w.fake.Profile(id); p.Email != merged.Email || p.FirstName != merged.FirstName {
+					t.Fatalf("merged values not written back: %+v", p)
+				}
+				continue
+			}
+			if !errors.Is(err, sevenrooms.ErrPartial) || got.Status != sevenrooms.MergePartial || got.Pending == nil || got.Pending.Step != "reapply" {
+				t.Fatalf("merge %+v, err %v", got, err)
+			}
+			if got, err = w.svc.RetryMerge(ctx, db, &w.support.ID, m.ID); err != nil || got.Status != sevenrooms.MergeApplied {
+				t.Fatalf("retry: %+v, %v", got, err)
+			}
+			if p := w.fake.Profile(id); p.Email != merged.Email {
+				t.Fatalf("merged values not written back: %+v", p)
+			}
+		}
 	})
 }

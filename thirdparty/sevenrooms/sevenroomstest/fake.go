@@ -78,7 +78,8 @@ type Fault struct {
 	Path string
 	// Method matches one method; empty matches any.
 	Method string
-	// After lets this many matching requests through first.
+	// After lets this many matching requests through first (a request let
+	// through is counted by the first fault it matches only).
 	After int
 	// Times is how many requests the fault applies to; zero means one.
 	Times int
