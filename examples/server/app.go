@@ -42,7 +42,7 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 			return nil, err
 		}
 	}
-	users, err := usermgmt.New(usermgmt.Config{BankKeys: keyring, Logger: log})
+	users, err := usermgmt.New(usermgmt.Config{BankKeys: keyring, Logger: log, Permissions: usermgmt.OperatorPermissions()})
 	if err != nil {
 		return nil, err
 	}

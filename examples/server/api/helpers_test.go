@@ -35,7 +35,7 @@ func newTestApp(t testing.TB, db *bun.DB, edit ...func(*Config)) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, err := usermgmt.New(usermgmt.Config{BankKeys: keyring, Argon2: usermgmt.Argon2Params{Memory: 1024, Iterations: 1, Parallelism: 1}})
+	users, err := usermgmt.New(usermgmt.Config{BankKeys: keyring, Permissions: usermgmt.OperatorPermissions(), Argon2: usermgmt.Argon2Params{Memory: 1024, Iterations: 1, Parallelism: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
