@@ -37,7 +37,11 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		return def
 	}
 	var c config
-	var demo, bankKey, signingKey, sessionTTL, impTTL, resetDemo string
+	var demo, bankKey, signingKey, sessionTTL, impTTL string
+	resetDemoEnv, err := strconv.ParseBool(envOr("USERDESK_RESET_DEMO_PASSWORDS", "false"))
+	if err != nil {
+		return config{}, fmt.Errorf("USERDESK_RESET_DEMO_PASSWORDS: %w", err)
+	}
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&c.addr, "addr", envOr("USERDESK_ADDR", "127.0.0.1:8080"), "listen `address` (env USERDESK_ADDR)")
@@ -49,7 +53,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&sessionTTL, "session-ttl", envOr("USERDESK_SESSION_TTL", "8h"), "session `lifetime` (env USERDESK_SESSION_TTL)")
 	fs.StringVar(&impTTL, "impersonation-ttl", envOr("USERDESK_IMPERSONATION_TTL", "15m"), "impersonation token `lifetime`, at most 1h (env USERDESK_IMPERSONATION_TTL)")
 	fs.StringVar(&c.audience, "audience", envOr("USERDESK_AUDIENCE", ""), "front-office `URL` impersonation tokens are for (env USERDESK_AUDIENCE; default http://<addr>)")
-	fs.StringVar(&resetDemo, "reset-demo-passwords", envOr("USERDESK_RESET_DEMO_PASSWORDS", "false"), "give the demo operators new passwords and print them: true or false (env USERDESK_RESET_DEMO_PASSWORDS)")
+	fs.BoolVar(&c.resetDemo, "reset-demo-passwords", resetDemoEnv, "give the demo operators new passwords and print them once (env USERDESK_RESET_DEMO_PASSWORDS)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -66,10 +70,6 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 			return config{}, fmt.Errorf("-demo: %w", err)
 		}
 		c.demo = v
-	}
-	var err error
-	if c.resetDemo, err = strconv.ParseBool(resetDemo); err != nil {
-		return config{}, fmt.Errorf("-reset-demo-passwords: %w", err)
 	}
 	if c.sessionTTL, err = time.ParseDuration(sessionTTL); err != nil || c.sessionTTL <= 0 {
 		return config{}, fmt.Errorf("-session-ttl: want a positive duration such as 8h")
