@@ -125,7 +125,7 @@ func (s *Service) SetUserCategories(ctx context.Context, db bun.IDB, actor, user
 			return err
 		}
 		if len(want) > 0 {
-			n, err := tx.NewSelect().Model((*Category)(nil)).Where("id IN (?)", bun.In(keys(want))).Count(ctx)
+			n, err := tx.NewSelect().Model((*Category)(nil)).Where("id IN (?)", bun.List(keys(want))).Count(ctx)
 			if err != nil {
 				return fmt.Errorf("usermgmt: set categories: %w", err)
 			}

@@ -84,7 +84,7 @@ func (s *Service) ExportUsers(ctx context.Context, db bun.IDB, actor uuid.UUID, 
 	if err != nil {
 		return 0, err
 	}
-	if err := lq.resolve(ctx, db); err != nil {
+	if err := lq.resolve(ctx, db, s.seesPersonalData(op)); err != nil {
 		return 0, err
 	}
 	plain := s.Can(op, PermReadPersonalData)

@@ -82,7 +82,11 @@ type User struct {
 	PasswordHash string `bun:"password_hash,notnull" json:"-"`
 	// SearchText and PhoneDigits feed the keyword search; the package
 	// keeps them in step with the fields they come from.
-	SearchText  string `bun:"search_text,notnull" json:"-"`
+	SearchText string `bun:"search_text,notnull" json:"-"`
+	// NameText is the part of SearchText that is not personal data (names,
+	// company): what an operator without PermReadPersonalData searches
+	// by fragments.
+	NameText    string `bun:"name_text,notnull" json:"-"`
 	PhoneDigits string `bun:"phone_digits,notnull" json:"-"`
 	// SortName is the alphabetical sort key of the users list (last name,
 	// then first name, normalised); the package keeps it in step.

@@ -128,7 +128,7 @@ func replaceLanguages(ctx context.Context, tx bun.IDB, id uuid.UUID, langs []str
 func updateUserColumns(ctx context.Context, tx bun.IDB, u *User, expect int64, columns ...string) error {
 	u.Version = expect + 1
 	u.refreshSearch()
-	columns = append(columns, "updated_at", "version", "search_text", "phone_digits", "sort_name")
+	columns = append(columns, "updated_at", "version", "search_text", "name_text", "phone_digits", "sort_name")
 	res, err := tx.NewUpdate().Model(u).Column(columns...).
 		Where("id = ?", u.ID).Where("version = ?", expect).Exec(ctx)
 	if err != nil {

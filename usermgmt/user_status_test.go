@@ -231,7 +231,7 @@ func TestOperators(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ = s.GetOperator(ctx, db, op.ID)
-		if !s.Can(got, usermgmt.PermExport) || s.Can(got, usermgmt.PermImpersonate) {
+		if !s.Can(got, usermgmt.PermExport) || s.Can(got, usermgmt.PermEditProfile) {
 			t.Fatalf("after role change: %v", s.Permissions(got))
 		}
 		if err := s.SetOperatorActive(ctx, db, op.ID, false); err != nil {

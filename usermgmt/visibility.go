@@ -43,7 +43,7 @@ func (u *User) maskPersonal() {
 	if u.PSP.AccountID != "" {
 		u.PSP.AccountID = firstRune(u.PSP.AccountID) + maskDots
 	}
-	u.EmailNormalized, u.SearchText, u.PhoneDigits, u.PasswordHash = "", "", "", ""
+	u.EmailNormalized, u.SearchText, u.NameText, u.PhoneDigits, u.PasswordHash = "", "", "", "", ""
 	u.Masked = true
 }
 
