@@ -437,6 +437,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 			{"POST", u + "/impersonations", `{"reason": "ticket\u0000"}`, 400},
 			{"PUT", "/admin/v1/settings", `{"version": 1, "default_user_status": "invalidated"}`, 400},
 			{"PUT", "/admin/v1/settings", `{"version": 1, "asker_percent": "150"}`, 400},
+			{"PUT", "/admin/v1/settings", `{"version": 1, "asker_fixed": "1e32"}`, 400},
+			{"PUT", "/admin/v1/settings", `{"version": 1, "currency": "EU\u0000"}`, 400},
 			{"PUT", "/admin/v1/settings", `{"asker_percent": "5"}`, 409},
 			{"POST", "/admin/v1/categories", `{"slug": "Not A Slug", "name": "x"}`, 400},
 			{"POST", "/admin/v1/categories", `{"slug": "cats", "name": "Ca\u0000ts"}`, 400},
