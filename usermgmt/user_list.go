@@ -324,6 +324,9 @@ func (q *ListQuery) validate() error {
 	if q.Limit < 1 || q.Limit > MaxListLimit {
 		bad("limit", "range", fmt.Sprintf("must be between 1 and %d", MaxListLimit))
 	}
+	if msg := textProblem(q.Keyword); msg != "" {
+		bad("keyword", "text", msg)
+	}
 	if len([]rune(q.Keyword)) > MaxKeywordLen {
 		bad("keyword", "max", fmt.Sprintf("must be at most %d characters", MaxKeywordLen))
 	}
@@ -338,7 +341,9 @@ func (q *ListQuery) validate() error {
 		}
 	}
 	for i, l := range q.Languages {
-		if l == "" || len(l) > 35 || strings.ContainsAny(l, "%_! ") {
+		if msg := textProblem(l); msg != "" {
+			bad(fmt.Sprintf("languages[%d]", i), "text", msg)
+		} else if l == "" || len(l) > 35 || strings.ContainsAny(l, "%_! ") {
 			bad(fmt.Sprintf("languages[%d]", i), "bcp47", "must be a BCP 47 language tag")
 		}
 	}
