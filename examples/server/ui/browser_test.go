@@ -435,6 +435,8 @@ func TestBrowser(t *testing.T) {
 		checkA11y(t, admin, "07-public-profile")
 		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/settings"), chromedp.WaitVisible(chromedp.ID("s-ap")))
 		checkA11y(t, admin, "08-settings")
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/operators"), chromedp.WaitVisible(chromedp.ID("operators")))
+		checkA11y(t, admin, "10-operators")
 		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/users/00000000-0000-7000-8000-000000000000"), chromedp.WaitVisible(chromedp.CSS(".error")))
 		checkA11y(t, admin, "09-error")
 	})

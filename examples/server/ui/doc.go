@@ -79,9 +79,13 @@
 //     submitted by script at once or by a button, so that it never appears
 //     in a URL, a log or a Referer header. The Edit buttons impersonate
 //     with the full scope (they exist to edit) and ask for a reason inline.
-//   - Operators management is not offered: the library's operator paths
-//     (CreateOperator, SetOperatorRoles, SetOperatorActive) are host paths
-//     without a permission check, and there is no list of operators.
+//   - Operators ("Administrators Management"): list, create with a
+//     temporary password and roles, change roles, deactivate or reactivate
+//     with a reason, through ListOperators, CreateOperatorAs,
+//     ChangeOperatorRoles and SetOperatorActiveAs (PermManageOperators:
+//     the host passes usermgmt.OperatorPermissions() in
+//     Config.Permissions; the menu entry shows only to those who hold it).
+//     Roles and deactivation are guarded by the version the page showed.
 //   - Keyboard: "/" focuses the search box, j/k move through the list's
 //     rows, Enter opens the selected row, "?" shows the shortcuts. Escape
 //     closes a dropdown.

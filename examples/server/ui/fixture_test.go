@@ -52,7 +52,7 @@ func newFixture(t *testing.T, db *bun.DB) *fixture {
 		t.Fatal(err)
 	}
 	clock := usermgmttest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	users := usermgmttest.NewService(t, usermgmt.Config{BankKeys: ring, Now: clock.Now})
+	users := usermgmttest.NewService(t, usermgmt.Config{BankKeys: ring, Now: clock.Now, Permissions: usermgmt.OperatorPermissions()})
 	f := &fixture{db: db, users: users, handoffs: make(chan url.Values, 4)}
 	f.front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()

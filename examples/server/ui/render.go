@@ -49,6 +49,7 @@ func (s *server) funcs() template.FuncMap {
 		},
 		"statusLabel": statusLabel,
 		"actionLabel": actionLabel,
+		"hasRole":     hasRole,
 		"statuses":    usermgmt.Statuses,
 		"join":        strings.Join,
 		"dec":         func(d decimal.Decimal) string { return d.String() },

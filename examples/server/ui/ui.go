@@ -156,6 +156,10 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST "+b+"/users/{id}/bank/reveal", s.authed(s.bankReveal))
 	mux.Handle("POST "+b+"/users/{id}/delete", s.authed(s.userDelete))
 	mux.Handle("POST "+b+"/users/{id}/impersonate", s.authed(s.impersonate))
+	mux.Handle("GET "+b+"/operators", s.authed(s.operatorsPage))
+	mux.Handle("POST "+b+"/operators", s.authed(s.operatorCreate))
+	mux.Handle("POST "+b+"/operators/{id}/roles", s.authed(s.operatorRoles))
+	mux.Handle("POST "+b+"/operators/{id}/active", s.authed(s.operatorActive))
 	mux.Handle("GET "+b+"/settings", s.authed(s.settingsPage))
 	mux.Handle("POST "+b+"/settings", s.authed(s.settingsSave))
 	mux.HandleFunc(b+"/", func(w http.ResponseWriter, r *http.Request) {

@@ -424,3 +424,55 @@ func TestErrorsInWords(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestOperators(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := newFixture(t, db)
+		admin, support := f.client(t), f.client(t)
+		f.login(t, admin, f.admin)
+		f.login(t, support, f.support)
+		res, body := do(t, support, "GET", f.srv.URL+"/admin/operators", nil)
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("support lists operators: %d", res.StatusCode)
+		}
+		wantContains(t, body, "You are not allowed")
+		_, body = do(t, admin, "GET", f.srv.URL+"/admin/operators", nil)
+		wantContains(t, body, f.support.Email, f.finance.Email, "New operator")
+
+		res, body = do(t, admin, "POST", f.srv.URL+"/admin/operators", url.Values{"name": {"Nina"}, "email": {"nina@example.com"}, "password": {"short"}, "role": {"support"}})
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("short password: %d", res.StatusCode)
+		}
+		wantContains(t, body, "password", `value="nina@example.com"`)
+		res, _ = do(t, admin, "POST", f.srv.URL+"/admin/operators", url.Values{"name": {"Nina"}, "email": {"nina@example.com"}, "password": {"a good long password"}, "role": {"support"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("create: %d", res.StatusCode)
+		}
+		op, err := f.users.GetOperator(t.Context(), db, f.support.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := f.srv.URL + "/admin/operators/" + op.ID.String()
+		res, _ = do(t, admin, "POST", path+"/roles", url.Values{"version": {itoa(op.Version)}, "role": {"support", "finance"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("roles: %d", res.StatusCode)
+		}
+		op, _ = f.users.GetOperator(t.Context(), db, f.support.ID)
+		if len(op.Roles) != 2 {
+			t.Errorf("roles %v", op.Roles)
+		}
+		res, body = do(t, admin, "POST", path+"/roles", url.Values{"version": {itoa(op.Version - 1)}, "role": {"support"}})
+		if res.StatusCode != http.StatusConflict {
+			t.Errorf("stale roles: %d", res.StatusCode)
+		}
+		wantContains(t, body, "Someone else changed this")
+		res, _ = do(t, admin, "POST", path+"/active", url.Values{"version": {itoa(op.Version)}, "active": {"false"}, "reason": {"left the team"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("deactivate: %d", res.StatusCode)
+		}
+		res, _ = do(t, support, "GET", f.srv.URL+"/admin/users", nil)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Errorf("a deactivated operator still reaches the users list: %d", res.StatusCode)
+		}
+	})
+}

@@ -182,13 +182,16 @@ func (s *server) usersList(w http.ResponseWriter, r *http.Request) {
 
 // flashes are the success messages that a redirect names with ?done=.
 var flashes = map[string]string{
-	"status":        "The status was changed.",
-	"password":      "The password was set. The user must choose a new one at the next login.",
-	"fees":          "The fees were saved.",
-	"categories":    "The categories were saved.",
-	"verifications": "The verifications were saved.",
-	"deleted":       "The user was deleted: their personal data is erased.",
-	"settings":      "The settings were saved.",
+	"status":           "The status was changed.",
+	"password":         "The password was set. The user must choose a new one at the next login.",
+	"fees":             "The fees were saved.",
+	"categories":       "The categories were saved.",
+	"verifications":    "The verifications were saved.",
+	"deleted":          "The user was deleted: their personal data is erased.",
+	"settings":         "The settings were saved.",
+	"operator_created": "The operator was created. Give them the temporary password by a separate channel.",
+	"operator_roles":   "The roles were saved.",
+	"operator_active":  "The operator's access was changed.",
 }
 
 // userStatus changes a user's status from the list's dropdown or the
