@@ -322,6 +322,17 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("stored status %s", got.Status)
 		}
 	})
+	t.Run("column chooser, remembered", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/users"), chromedp.WaitVisible(chromedp.CSS("details.columns summary")),
+			chromedp.Click(chromedp.CSS("details.columns summary")),
+			chromedp.Click(chromedp.CSS(`input[data-column="Phone"]`)))
+		phoneHidden := `Array.from(document.querySelectorAll("#users th")).find(th => th.textContent.trim() === "Phone").hidden`
+		waitFor(t, admin, phoneHidden)
+		run(t, admin, chromedp.Reload())
+		waitFor(t, admin, `!!document.querySelector("details.columns") && `+phoneHidden)
+		run(t, admin, chromedp.Click(chromedp.CSS("details.columns summary")), chromedp.Click(chromedp.CSS(`input[data-column="Phone"]`)))
+		waitFor(t, admin, `!(`+phoneHidden+`)`)
+	})
 	t.Run("keyboard: / j Enter ?", func(t *testing.T) {
 		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/users?sort=name&dir=asc"), chromedp.WaitVisible(chromedp.ID("users")),
 			chromedp.KeyEvent("?"))

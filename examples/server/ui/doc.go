@@ -86,6 +86,12 @@
 //     the host passes usermgmt.OperatorPermissions() in
 //     Config.Permissions; the menu entry shows only to those who hold it).
 //     Roles and deactivation are guarded by the version the page showed.
+//   - The list's state is its URL (keyword, filters, sort, page size and
+//     cursor are query parameters), so a search can be shared by link; the
+//     library checks the permission of whoever opens it. A column chooser
+//     (script only) hides columns of the users list, remembered in the
+//     browser's localStorage. Saved views kept in the database (per
+//     operator or shared with a role) are not built.
 //   - Keyboard: "/" focuses the search box, j/k move through the list's
 //     rows, Enter opens the selected row, "?" shows the shortcuts. Escape
 //     closes a dropdown.

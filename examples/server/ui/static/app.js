@@ -86,6 +86,53 @@
     if (first) { first.focus(); }
   }, true);
 
+  // Column chooser for the users list, remembered in this browser.
+  var table = document.getElementById("users");
+  var tools = document.querySelector(".list-head .tools");
+  if (table && tools) {
+    var key = "userdesk.hiddenColumns";
+    var hidden = {};
+    try { hidden = JSON.parse(localStorage.getItem(key) || "{}") || {}; } catch (e) { hidden = {}; }
+    var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
+    var apply = function () {
+      heads.forEach(function (th, i) {
+        var name = th.textContent.trim();
+        Array.prototype.forEach.call(table.rows, function (row) {
+          if (row.cells.length === heads.length) { row.cells[i].hidden = !!hidden[name]; }
+        });
+      });
+    };
+    var menu = document.createElement("details");
+    menu.className = "menu columns";
+    var summary = document.createElement("summary");
+    summary.textContent = "Columns";
+    menu.appendChild(summary);
+    var box = document.createElement("fieldset");
+    var legend = document.createElement("legend");
+    legend.textContent = "Columns to show";
+    box.appendChild(legend);
+    heads.forEach(function (th, i) {
+      var name = th.textContent.trim();
+      if (name === "Name" || name === "Actions" || name === "Picture") { return; }
+      var label = document.createElement("label");
+      var cb = document.createElement("input");
+      cb.type = "checkbox";
+      cb.checked = !hidden[name];
+      cb.setAttribute("data-column", name);
+      cb.addEventListener("change", function () {
+        if (cb.checked) { delete hidden[name]; } else { hidden[name] = true; }
+        try { localStorage.setItem(key, JSON.stringify(hidden)); } catch (e) { /* private mode */ }
+        apply();
+      });
+      label.appendChild(cb);
+      label.appendChild(document.createTextNode(" " + name));
+      box.appendChild(label);
+    });
+    menu.appendChild(box);
+    tools.insertBefore(menu, tools.firstChild);
+    apply();
+  }
+
   // Keyboard shortcuts: "/" search, j/k rows, Enter open, "?" help.
   var rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-row]"));
   var current = -1;
