@@ -70,6 +70,10 @@
 //     settings' currency, editable) with fees.Resolve and fees.Calculator
 //     as the operator types (a small JSON answer of this package, not the
 //     API), and server-side on every render, so it works without script.
+//   - Guests: the pen of each invitation edits its email (empty keeps it)
+//     and roles (UpdateGuest, version-guarded). A new token (the email of a
+//     pending invitation changed) goes to Config.OnInvitationToken; without
+//     one a warning is logged and nobody is told.
 //   - Delete asks for a reason and a ticked confirmation box.
 //   - Impersonation (the spy card and the Edit buttons of the presentation,
 //     identity and bank account cards): reason, scope and landing page go

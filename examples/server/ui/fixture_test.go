@@ -34,6 +34,8 @@ type fixture struct {
 	// "Zoé Ørsted", who has a bank account.
 	people   []*usermgmt.User
 	category *usermgmt.Category
+	// guest is people[0]'s pending invitation of helper@example.com.
+	guest *usermgmt.Guest
 	// handoffs receives what the fake front office was posted.
 	handoffs chan url.Values
 }
@@ -101,6 +103,9 @@ func newFixture(t *testing.T, db *bun.DB) *fixture {
 		t.Fatal(err)
 	}
 	if _, err := users.SetUserCategories(ctx, db, f.admin.ID, f.people[0].ID, []uuid.UUID{f.category.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if f.guest, _, err = users.InviteGuest(ctx, db, f.people[0].ID, usermgmt.GuestInvite{Email: "helper@example.com", Roles: []usermgmt.GuestRole{usermgmt.GuestManageListings}}); err != nil {
 		t.Fatal(err)
 	}
 	st, err := usermgmt.GetSettings(ctx, db)

@@ -50,10 +50,19 @@ func (s *server) funcs() template.FuncMap {
 		"statusLabel": statusLabel,
 		"actionLabel": actionLabel,
 		"hasRole":     hasRole,
-		"statuses":    usermgmt.Statuses,
-		"join":        strings.Join,
-		"dec":         func(d decimal.Decimal) string { return d.String() },
-		"optdec":      fees.OptionalDecimal.String,
+		"guestRoles":  func() []usermgmt.GuestRole { return guestRoles },
+		"hasGuestRole": func(g usermgmt.Guest, r usermgmt.GuestRole) bool {
+			for _, x := range g.Roles {
+				if x == r {
+					return true
+				}
+			}
+			return false
+		},
+		"statuses": usermgmt.Statuses,
+		"join":     strings.Join,
+		"dec":      func(d decimal.Decimal) string { return d.String() },
+		"optdec":   fees.OptionalDecimal.String,
 		"initials": func(first, last string) string {
 			var b strings.Builder
 			for _, p := range []string{first, last} {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -55,18 +56,23 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
+	// OnInvitationToken sends a guest invitation's new token (an operator
+	// changed the email of an invitation not accepted yet) to the invited
+	// address. Nil logs a warning that nobody sent it.
+	OnInvitationToken func(ctx context.Context, g *usermgmt.Guest, token string) error
 }
 
 // server holds what the pages share.
 type server struct {
-	db    *bun.DB
-	users *usermgmt.Service
-	imp   *impersonation.Service
-	front string
-	base  string
-	log   *slog.Logger
-	now   func() time.Time
-	pages map[string]*template.Template
+	db      *bun.DB
+	users   *usermgmt.Service
+	imp     *impersonation.Service
+	front   string
+	base    string
+	log     *slog.Logger
+	now     func() time.Time
+	pages   map[string]*template.Template
+	onToken func(ctx context.Context, g *usermgmt.Guest, token string) error
 	// formAction is the CSP form-action source list: this origin and the
 	// front office's, where the impersonation hand-off posts.
 	formAction string
@@ -81,7 +87,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	s := &server{db: cfg.DB, users: cfg.Users, imp: cfg.Impersonation,
 		front: strings.TrimRight(cfg.FrontOfficeURL, "/"), base: strings.TrimRight(cfg.BasePath, "/"),
-		log: cfg.Logger, now: cfg.Now}
+		log: cfg.Logger, now: cfg.Now, onToken: cfg.OnInvitationToken}
 	if s.base == "" {
 		s.base = DefaultBasePath
 	}
@@ -149,6 +155,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET "+b+"/users/{id}", s.authed(s.userDetail))
 	mux.Handle("GET "+b+"/users/{id}/public", s.authed(s.publicProfile))
 	mux.Handle("POST "+b+"/users/{id}/password", s.authed(s.userPassword))
+	mux.Handle("POST "+b+"/users/{id}/guests/{guest}", s.authed(s.userGuest))
 	mux.Handle("POST "+b+"/users/{id}/fees", s.authed(s.userFees))
 	mux.Handle("GET "+b+"/users/{id}/fees/quote", s.authed(s.feesQuote))
 	mux.Handle("POST "+b+"/users/{id}/categories", s.authed(s.userCategories))

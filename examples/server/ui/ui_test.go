@@ -476,3 +476,28 @@ func TestOperators(t *testing.T) {
 		}
 	})
 }
+
+func TestGuestEdit(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := newFixture(t, db)
+		c := f.client(t)
+		f.login(t, c, f.admin)
+		path := f.srv.URL + "/admin/users/" + f.people[0].ID.String()
+		_, body := do(t, c, "GET", path, nil)
+		wantContains(t, body, "helper@example.com", "manage_listings", "Save invitation")
+		form := url.Values{"version": {itoa(f.guest.Version)}, "email": {"helper2@example.com"}, "role": {"manage_bookings", "view_payouts"}}
+		res, _ := do(t, c, "POST", path+"/guests/"+f.guest.ID.String(), form)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("edit guest: %d", res.StatusCode)
+		}
+		gs, err := f.users.ListGuests(t.Context(), db, f.admin.ID, f.people[0].ID)
+		if err != nil || len(gs) != 1 || gs[0].Email != "helper2@example.com" || len(gs[0].Roles) != 2 {
+			t.Fatalf("guests %+v %v", gs, err)
+		}
+		res, body = do(t, c, "POST", path+"/guests/"+f.guest.ID.String(), form)
+		if res.StatusCode != http.StatusConflict {
+			t.Errorf("stale edit: %d", res.StatusCode)
+		}
+		wantContains(t, body, "Someone else changed this")
+	})
+}
