@@ -39,7 +39,7 @@ func checkEmail(email string) (string, error) {
 // Returns usermgmt.ErrNotFound, a *usermgmt.ValidationError naming email
 // (malformed, or the current address), or a *RateLimitError.
 func (s *Service) RequestEmailChange(ctx context.Context, db bun.IDB, userID uuid.UUID, newEmail string, c Client) error {
-	defer s.floor(ctx, time.Now())
+	defer s.floor(ctx, padEmailChange, time.Now())
 	email, err := checkEmail(newEmail)
 	if err != nil {
 		return err

@@ -32,7 +32,7 @@ func (s *Service) sendResetLink(ctx context.Context, tx bun.IDB, u *usermgmt.Use
 // Returns a *usermgmt.ValidationError naming email (malformed), or a
 // *RateLimitError.
 func (s *Service) RequestPasswordReset(ctx context.Context, db bun.IDB, email string, c Client) error {
-	defer s.floor(ctx, time.Now())
+	defer s.floor(ctx, padReset, time.Now())
 	email, err := checkEmail(email)
 	if err != nil {
 		return err
