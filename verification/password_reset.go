@@ -100,8 +100,14 @@ func (s *Service) SendPasswordReset(ctx context.Context, db bun.IDB, actor, user
 // unused, the latest, and the account's address must still be the one it
 // was sent to.
 //
-// Returns a *usermgmt.ValidationError naming password, or ErrInvalidLink.
+// Under an impersonation it is refused: only the user sets their password.
+//
+// Returns usermgmt.ErrUnderImpersonation, a *usermgmt.ValidationError
+// naming password, or ErrInvalidLink.
 func (s *Service) ResetPassword(ctx context.Context, db bun.IDB, token, password string) error {
+	if err := usermgmt.NotImpersonated(ctx); err != nil {
+		return err
+	}
 	if err := s.users.CheckPassword("password", password); err != nil {
 		return err
 	}
