@@ -26,7 +26,8 @@
 //	                               SendPhoneCode, CheckPhoneCode
 //	back office (operator)         SendPasswordReset, SetIDVerification, IDVerificationHistory
 //	host (PSP webhook)             RecordProviderIDVerification
-//	delivery and development       Deliver, Outbox, Render
+//	delivery and upkeep            RunDelivery (or Deliver from a job), Sweep (daily)
+//	development                    Outbox, Render
 //
 // # Secrets
 //
@@ -66,7 +67,8 @@
 // Every message is written to the outbox table in the transaction of the
 // change it announces, so a message exists exactly when its change does
 // (a rolled-back request sends nothing, a committed one is never lost).
-// [Service.Deliver] sends due messages through Config.Mailer and
+// [Service.Deliver] (in a loop: [Service.RunDelivery]) sends due messages
+// through Config.Mailer and
 // Config.SMS, claiming each with a conditional update (safe on any number
 // of replicas), retrying with back-off and erasing the bodies once sent
 // (they hold live links and codes) unless Config.KeepSentBodies. Without a
