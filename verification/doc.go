@@ -18,7 +18,8 @@
 // method and encodes; errors map to statuses through the sentinels
 // (ErrInvalidLink, ErrNoCode, ErrWrongCode, ErrRateLimited with its
 // *RateLimitError.RetryAfter, ErrAlreadyVerified) and usermgmt's
-// (*ValidationError, ErrForbidden, ErrNotFound, ErrEmailTaken).
+// (*ValidationError, ErrForbidden, ErrUnderImpersonation, ErrNotFound,
+// ErrEmailTaken).
 //
 //	front office, not logged in    Register, ResendEmailVerification, ConfirmEmail,
 //	                               RequestPasswordReset, ResetPassword, ConfirmEmailChange
