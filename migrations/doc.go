@@ -35,6 +35,14 @@
 //   - userdesk_guests, userdesk_guest_roles: guest invitations.
 //   - userdesk_impersonation_tokens: issued impersonation tokens and their
 //     revocation.
+//   - userdesk_thirdparty_links: each user's link to an external profile,
+//     one per provider (package thirdparty): status, reason, last check,
+//     snapshot, ambiguous candidates, and the queued retry of an automatic
+//     link.
+//   - userdesk_sevenrooms_merges: reconnects with a field-by-field merge,
+//     with both sides' snapshots for undo (package thirdparty/sevenrooms).
+//   - userdesk_sevenrooms_webhook_deliveries: ids of accepted SevenRooms
+//     webhook deliveries, so that replays are refused.
 //   - userdesk_login_throttle: failed-guess counters of the reference
 //     server's login and password-change throttle (hashed keys), shared
 //     by its replicas.
@@ -50,6 +58,23 @@
 //     (address, user, client address, phone number) and time window.
 //   - userdesk_id_verifications: the evidence behind each change of the ID
 //     verification flag (reason, reference, source, operator).
+//   - userdesk_referral_accounts: each participating user's referral code,
+//     credits balance (with its version) and own referrer (package
+//     referral).
+//   - userdesk_referral_credit_entries: the append-only credits ledger
+//     (triggers refuse DELETE and every UPDATE but the erasure's blanking
+//     of reason and idempotency key).
+//   - userdesk_referral_idempotency_keys: idempotency keys of credit
+//     changes and their first result, kept at least 24 hours.
+//   - userdesk_referral_devices: digests of the devices a user was seen on.
+//   - userdesk_referral_flags: abuse flags for review.
+//   - userdesk_reservations: the reservations of each user that package
+//     usermgmt/activity indexes (provider and provider id unique).
+//   - userdesk_events: the append-only log of users' interactions
+//     (usermgmt/activity; pruned by its retention job, never updated).
+//   - userdesk_devices: the devices linked to each user's account
+//     (usermgmt/activity); userdesk_sessions.device_id ties a user's
+//     session to one of them.
 //
 // On PostgreSQL the users list's indexes need the pg_trgm extension, which
 // the migrations create (CREATE EXTENSION IF NOT EXISTS pg_trgm): the

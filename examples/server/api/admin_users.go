@@ -38,12 +38,12 @@ func listQuery(v url.Values) (usermgmt.ListQuery, error) {
 	case "offerors_only":
 		q.Roles = usermgmt.RoleFilterOfferorsOnly
 	default:
-		bad = append(bad, fieldProblem{"role", "must be one of: asker, offeror, both, askers_only, offerors_only"})
+		bad = append(bad, fieldProblem{Name: "role", Reason: "must be one of: asker, offeror, both, askers_only, offerors_only"})
 	}
 	for _, s := range multi(v, "status") {
 		st := usermgmt.Status(s)
 		if !st.Valid() {
-			bad = append(bad, fieldProblem{"status", "must be one of: live, in_review, invalidated"})
+			bad = append(bad, fieldProblem{Name: "status", Reason: "must be one of: live, in_review, invalidated"})
 			continue
 		}
 		q.Statuses = append(q.Statuses, st)
@@ -51,7 +51,7 @@ func listQuery(v url.Values) (usermgmt.ListQuery, error) {
 	if s := v.Get("has_listing"); s != "" {
 		b, err := strconv.ParseBool(s)
 		if err != nil {
-			bad = append(bad, fieldProblem{"has_listing", "must be true or false"})
+			bad = append(bad, fieldProblem{Name: "has_listing", Reason: "must be true or false"})
 		}
 		q.HasListing = &b
 	}
@@ -69,7 +69,7 @@ func listQuery(v url.Values) (usermgmt.ListQuery, error) {
 			t, err = time.Parse(time.DateOnly, s)
 		}
 		if err != nil {
-			bad = append(bad, fieldProblem{p.name, "must be a date (2026-01-31) or an RFC 3339 time"})
+			bad = append(bad, fieldProblem{Name: p.name, Reason: "must be a date (2026-01-31) or an RFC 3339 time"})
 			continue
 		}
 		*p.dst = &t
@@ -79,7 +79,7 @@ func listQuery(v url.Values) (usermgmt.ListQuery, error) {
 	case fees.Standard, fees.Customized:
 		q.Fees = &m
 	default:
-		bad = append(bad, fieldProblem{"fees", "must be standard or customized"})
+		bad = append(bad, fieldProblem{Name: "fees", Reason: "must be standard or customized"})
 	}
 	yes := true
 	for _, f := range multi(v, "verified") {
@@ -91,13 +91,13 @@ func listQuery(v url.Values) (usermgmt.ListQuery, error) {
 		case "phone":
 			q.PhoneVerified = &yes
 		default:
-			bad = append(bad, fieldProblem{"verified", "must be id, email or phone"})
+			bad = append(bad, fieldProblem{Name: "verified", Reason: "must be id, email or phone"})
 		}
 	}
 	if s := v.Get("category"); s != "" {
 		id, err := uuid.Parse(s)
 		if err != nil {
-			bad = append(bad, fieldProblem{"category", "must be a category UID"})
+			bad = append(bad, fieldProblem{Name: "category", Reason: "must be a category UID"})
 		}
 		q.CategoryID = &id
 	}
@@ -105,7 +105,7 @@ func listQuery(v url.Values) (usermgmt.ListQuery, error) {
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			bad = append(bad, fieldProblem{"limit", "must be an integer"})
+			bad = append(bad, fieldProblem{Name: "limit", Reason: "must be an integer"})
 		}
 		q.Limit = n
 	}
@@ -169,7 +169,7 @@ func (a *API) usersExport(w http.ResponseWriter, r *http.Request, op *usermgmt.O
 		usermgmt.ExportXLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 	}[format]
 	if ctype == "" {
-		return &badRequest{code: "validation_failed", detail: "format must be csv or xlsx", fields: []fieldProblem{{"format", "must be csv or xlsx"}}}
+		return &badRequest{code: "validation_failed", detail: "format must be csv or xlsx", fields: []fieldProblem{{Name: "format", Reason: "must be csv or xlsx"}}}
 	}
 	sw := &startedWriter{w: w, start: func() {
 		w.Header().Set("Content-Type", ctype)

@@ -34,6 +34,9 @@ type problem struct {
 type fieldProblem struct {
 	Name   string `json:"name"`
 	Reason string `json:"reason"`
+	// Rule is the library's machine-readable rule code, when the error
+	// comes from its validation.
+	Rule string `json:"rule,omitempty"`
 }
 
 // badRequest is an error about the request itself, answered with its
@@ -120,7 +123,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &verr):
 		p.Status, p.Code, p.Detail = http.StatusBadRequest, "validation_failed", "the request has invalid fields"
 		for _, f := range verr.Fields {
-			p.Errors = append(p.Errors, fieldProblem{Name: f.Field, Reason: f.Message})
+			p.Errors = append(p.Errors, fieldProblem{Name: f.Field, Reason: f.Message, Rule: f.Rule})
 		}
 	case errors.As(err, &feesErr):
 		p.Status, p.Code, p.Detail = http.StatusBadRequest, "invalid_fees", "the fee request has invalid fields"
