@@ -91,7 +91,8 @@
 //
 // # Idempotency keys
 //
-// Every change takes an optional key of up to 255 bytes (Stripe's rules).
+// Every change takes an optional key of up to 255 characters (Stripe's
+// rules).
 // The first request with a key claims it (INSERT … ON CONFLICT DO NOTHING
 // in the change's transaction); a concurrent request with the same key
 // waits on that row on PostgreSQL (writers are serialised on SQLite) and
