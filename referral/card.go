@@ -175,7 +175,7 @@ func persons(ctx context.Context, db bun.IDB, ids ...uuid.UUID) ([]Person, error
 		DeletedAt *time.Time      `bun:"deleted_at"`
 	}
 	if err := db.NewRaw(`SELECT id, first_name, last_name, status, deleted_at FROM userdesk_users WHERE id IN (?)`,
-		bun.In(ids)).Scan(ctx, &rows); err != nil {
+		bun.List(ids)).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("referral: read people: %w", err)
 	}
 	out := make([]Person, 0, len(rows))

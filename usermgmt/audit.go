@@ -95,6 +95,9 @@ func (s *Service) RecordAudit(ctx context.Context, tx bun.IDB, e AuditEntry) (*A
 	if e.Action == "" {
 		return nil, invalid("action", "required", "is required")
 	}
+	if err := CheckText("reason", e.Reason); err != nil {
+		return nil, err
+	}
 	id, err := newID()
 	if err != nil {
 		return nil, err
@@ -178,9 +181,7 @@ func (s *Service) AuditTrail(ctx context.Context, db bun.IDB, actor, userID uuid
 		return nil, "", err
 	}
 	var recs []AuditRecord
-	q := db.NewSelect().Model(&recs).ColumnExpr("?TableAlias.*").ColumnExpr("COALESCE(r.reason, '') AS reason").
-		Join("LEFT JOIN userdesk_audit_reasons AS r ON r.audit_id = ?TableAlias.id").
-		Where("?TableAlias.user_id = ?", userID).OrderExpr("?TableAlias.id DESC").Limit(int64(limit + 1))
+	q := auditSelect(db, &recs).Where("?TableAlias.user_id = ?", userID).OrderExpr("?TableAlias.id DESC").Limit(int64(limit + 1))
 	if page.Cursor != "" {
 		q = q.Where("?TableAlias.id < ?", after)
 	}
@@ -194,6 +195,63 @@ func (s *Service) AuditTrail(ctx context.Context, db bun.IDB, actor, userID uuid
 		next = base64.RawURLEncoding.EncodeToString(last[:])
 	}
 	return recs, next, nil
+}
+
+// AuditQuery selects audit records about one user, for packages built on
+// usermgmt that show them beside their own data (the activity timeline).
+type AuditQuery struct {
+	// UserID is the user acted on; required.
+	UserID uuid.UUID
+	// OperatorOnly keeps the records of operator actions (OperatorID set).
+	OperatorOnly bool
+	// Actions keeps only these actions; empty keeps all.
+	Actions []string
+	// From (inclusive) and To (exclusive) bound At; nil is unbounded.
+	From, To *time.Time
+	// Limit bounds the number of records, newest first; 1–1000, zero
+	// means 200.
+	Limit int
+}
+
+// QueryAudit returns a user's audit records matching q, newest first,
+// with their reasons. Host path: no permission check — the caller has
+// authorized the operator for what it shows (the activity package checks
+// its own permission). Returns a *ValidationError for a bad limit or a
+// missing user.
+func (s *Service) QueryAudit(ctx context.Context, db bun.IDB, q AuditQuery) ([]AuditRecord, error) {
+	if q.UserID == uuid.Nil {
+		return nil, invalid("user_id", "required", "is required")
+	}
+	if q.Limit == 0 {
+		q.Limit = 200
+	}
+	if q.Limit < 1 || q.Limit > 1000 {
+		return nil, invalid("limit", "range", "must be between 1 and 1000")
+	}
+	var recs []AuditRecord
+	sq := auditSelect(db, &recs).Where("?TableAlias.user_id = ?", q.UserID).OrderExpr("?TableAlias.id DESC").Limit(int64(q.Limit))
+	if q.OperatorOnly {
+		sq = sq.Where("?TableAlias.operator_id IS NOT NULL")
+	}
+	if len(q.Actions) > 0 {
+		sq = sq.Where("?TableAlias.action IN (?)", bun.List(q.Actions))
+	}
+	if q.From != nil {
+		sq = sq.Where("?TableAlias.at >= ?", q.From.UTC())
+	}
+	if q.To != nil {
+		sq = sq.Where("?TableAlias.at < ?", q.To.UTC())
+	}
+	if err := sq.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("usermgmt: query audit: %w", err)
+	}
+	return recs, nil
+}
+
+// auditSelect selects audit records into dst with their reasons.
+func auditSelect(db bun.IDB, dst *[]AuditRecord) *bun.SelectQuery {
+	return db.NewSelect().Model(dst).ColumnExpr("?TableAlias.*").ColumnExpr("COALESCE(r.reason, '') AS reason").
+		Join("LEFT JOIN userdesk_audit_reasons AS r ON r.audit_id = ?TableAlias.id")
 }
 
 // jsonValue renders v for Before/After maps in a stable JSON-friendly form.

@@ -72,8 +72,12 @@ func (s *Service) GetOperator(ctx context.Context, db bun.IDB, id uuid.UUID) (*O
 // AuthenticateOperator checks an operator's email and password for the back
 // office. An unknown email and a wrong password both return
 // ErrInvalidCredentials after the same amount of work; a deactivated
-// operator gets ErrLoginRefused (after a correct password only).
+// operator gets ErrLoginRefused (after a correct password only). An email
+// that is not text (CheckText) is a *ValidationError naming email.
 func (s *Service) AuthenticateOperator(ctx context.Context, db bun.IDB, email, password string) (*Operator, error) {
+	if err := CheckText("email", email); err != nil {
+		return nil, err
+	}
 	op, err := getOperator(ctx, db, "email_normalized = ?", normalizeEmail(email))
 	if errors.Is(err, ErrNotFound) {
 		s.hasher.VerifyDummy(ctx, password)

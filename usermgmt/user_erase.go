@@ -74,6 +74,9 @@ func (s *Service) EraseUser(ctx context.Context, db bun.IDB, actor, userID uuid.
 	if reason == "" {
 		return invalid("reason", "required", "is required")
 	}
+	if err := CheckText("reason", reason); err != nil {
+		return err
+	}
 	err := inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		op, err := s.Authorize(ctx, tx, actor, PermDelete)
 		if err != nil {

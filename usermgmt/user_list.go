@@ -10,7 +10,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/fees"
-	"github.com/userdesk/userdesk/internal/searchtext"
 )
 
 // ListSort names an order of the users list.
@@ -228,14 +227,6 @@ func (s *Service) CountUsers(ctx context.Context, db bun.IDB, actor uuid.UUID, q
 	return n, nil
 }
 
-// sortName is the alphabetical sort key stored in sort_name: the
-// normalised last name, U+0001 (below every character a name holds), the
-// normalised first name. Compared bytewise, it orders by last name, then
-// first name.
-func sortName(last, first string) string {
-	return searchtext.Of(first, last, "", "", "").SortName
-}
-
 // listKeyword is a keyword compiled into the conditions it stands for.
 type listKeyword struct {
 	id       *uuid.UUID // a UID: that user only
@@ -333,6 +324,9 @@ func (q *ListQuery) validate() error {
 	if q.Limit < 1 || q.Limit > MaxListLimit {
 		bad("limit", "range", fmt.Sprintf("must be between 1 and %d", MaxListLimit))
 	}
+	if msg := textProblem(q.Keyword); msg != "" {
+		bad("keyword", "text", msg)
+	}
 	if len([]rune(q.Keyword)) > MaxKeywordLen {
 		bad("keyword", "max", fmt.Sprintf("must be at most %d characters", MaxKeywordLen))
 	}
@@ -347,7 +341,9 @@ func (q *ListQuery) validate() error {
 		}
 	}
 	for i, l := range q.Languages {
-		if l == "" || len(l) > 35 || strings.ContainsAny(l, "%_! ") {
+		if msg := textProblem(l); msg != "" {
+			bad(fmt.Sprintf("languages[%d]", i), "text", msg)
+		} else if l == "" || len(l) > 35 || strings.ContainsAny(l, "%_! ") {
 			bad(fmt.Sprintf("languages[%d]", i), "bcp47", "must be a BCP 47 language tag")
 		}
 	}

@@ -267,7 +267,7 @@ func (lq *listQuery) where(sq *bun.SelectQuery) *bun.SelectQuery {
 		sq = sq.Where(hasRole, RoleAsker).Where("NOT "+hasRole, RoleOfferor)
 	}
 	if len(q.Statuses) > 0 {
-		sq = sq.Where("u.status IN (?)", bun.In(q.Statuses))
+		sq = sq.Where("u.status IN (?)", bun.List(q.Statuses))
 	}
 	if q.HasListing != nil {
 		if *q.HasListing {

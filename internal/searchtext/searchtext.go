@@ -76,7 +76,9 @@ type Columns struct {
 	Names string
 	// PhoneDigits are the phone number's digits.
 	PhoneDigits string
-	// SortName is the alphabetical sort key: last name, then first name.
+	// SortName is the alphabetical sort key: the normalised last name,
+	// U+0001 (below every character a name holds), the normalised first
+	// name. Compared bytewise, it orders by last name, then first name.
 	SortName string
 }
 

@@ -1,0 +1,159 @@
+// Package activity provides the user page's activity cards: the
+// reservations, the events and the devices of a user, fast at a million
+// users and erasable.
+//
+// It is built on usermgmt: its permissions join usermgmt's catalogue
+// (PermReadActivity, PermRevokeDevices, from Permissions(); the host passes
+// them in usermgmt.Config.Permissions and New refuses a usermgmt.Service
+// that does not know them), operators are authorised by
+// usermgmt.Service.Authorize, its writes join the caller's transaction
+// (every method takes a bun.IDB), revocations go to usermgmt's audit log,
+// and erasure runs inside usermgmt.Service.EraseUser through an OnErase
+// hook that New registers. Its tables are userdesk_reservations,
+// userdesk_events and userdesk_devices (migration 20261201000401), and a
+// nullable userdesk_sessions.device_id column ties a user's session to a
+// device (migration 20261201000402, usermgmt's StartDeviceSession,
+// TieSessionToDevice and EndDeviceSessions).
+//
+// Every operator read is one call that a handler decodes into and encodes
+// from: UserReservations, UserTimeline, UserDevices; the user's own reads
+// are OwnReservations, OwnEvents, OwnDevices, and ExportOwnActivity is the
+// user's data export of all three.
+//
+// # Reservations
+//
+// The host records each reservation with RecordReservation, from its own
+// booking flow or from a provider's webhook (SevenRooms through package
+// thirdparty): an upsert keyed by (Provider, ProviderID). A record equal to
+// what is held writes nothing (a replayed webhook changes nothing, not even
+// UpdatedAt); a record whose SyncedAt is older than the held LastSyncedAt
+// is ignored, so webhooks arriving out of order never roll a reservation
+// back; a record with the same content and a later SyncedAt only moves
+// LastSyncedAt. Concurrent calls for one provider id create it once
+// (INSERT … ON CONFLICT DO NOTHING, then the row is locked and updated).
+// The raw provider status is kept beside the normalised one; CancelledBy is
+// accepted only on a cancelled reservation; BotKind only on the bot
+// channel. Deleted marks a reservation the provider deleted: it is hidden
+// from the card unless asked for, and no longer counts.
+//
+// The user page's card (UserReservations) holds the last ReservationsShown
+// (100) reservations made — by BookedAt — through the App or the Bot; other
+// channels are one filter away (ReservationFilter.Channels). The card is
+// split at the current time into Upcoming and Past, each in chronological
+// order of visit (soonest upcoming first, oldest past first; a page showing
+// the latest past visit first reads Past backwards), and says whether more
+// reservations matched (Truncated). A partial index on (user_id, booked_at)
+// for the App and Bot channels answers it in one index range scan. Visit
+// times are stored in UTC with the venue's IANA time zone
+// (Reservation.LocalVisit).
+//
+// # Booking counters
+//
+// The side card's AskerBookings and OfferorBookings (usermgmt.Counters)
+// are counted on write: RecordReservation adjusts them with
+// usermgmt.Service.AdjustCounters in its own transaction, from what the
+// reservation counted before to what it counts after. A reservation counts
+// when it is not deleted and not cancelled (no-shows count: the booking was
+// made), for the user in its role; moving a reservation to another user
+// moves its count. The counters therefore equal the recorded reservations
+// as long as only this package writes them. When the host also writes them
+// (SetCounters, its own bookings table, an import), ReconcileBookingCounters
+// recounts one user and sets the two counters, leaving the others alone; on
+// PostgreSQL it locks the user's row while counting so a reservation
+// recorded concurrently is counted exactly once. A decrement that would go
+// below zero (the host zeroed a counter) does not fail the recording: it is
+// logged, and reconciliation repairs the counter.
+//
+// # Events
+//
+// The events log is append-only (nothing updates an event; retention and
+// erasure delete). Each event has a type from the registry: the built-in
+// types (BuiltinEventTypes) and the host's (Config.EventTypes). A type
+// declares its attributes and their kinds; attributes of other names or of
+// the wrong kind are refused. Secrets never enter the log: an attribute
+// whose name looks like a secret (password, token, code, otp, pin, cvv,
+// iban, card, …) cannot be declared, and SessionID is the client's session
+// id, never a session token. Email and phone attributes are masked at write
+// (usermgmt.MaskEmail, usermgmt.MaskPhone) unless the type allows personal
+// data (EventType.AllowPersonal); those stored in clear are masked again on
+// operator reads unless the operator holds usermgmt.PermReadPersonalData.
+//
+// RecordEvents ingests a batch (up to MaxBatch) in one INSERT … SELECT
+// statement whatever its size. It validates every event first (one bad
+// event refuses the batch, naming "events[i].field"), and the statement
+// joins the users table, so events of unknown or erased users are dropped
+// (the count says how many were stored). Events have no foreign key, which
+// would cost a lock per row.
+//
+// The events card (UserTimeline) holds the user's last KeepEvents (200)
+// events, newest first (by OccurredAt, the client's time; ReceivedAt is
+// kept too), filtered by type, channel and period, merged with the
+// operators' actions on the user from usermgmt's audit log (status changes,
+// credits, merges, reveals, revocations — every record with an operator) of
+// the same period: when older events were left out (Timeline.Truncated),
+// the operator actions no older than the oldest event shown; else all of
+// the filter's period (at most 200).
+// Operator actions have the channel back_office and their audit action as
+// type, so the same filters apply.
+//
+// # Retention
+//
+// Retention has two dimensions. Each user's newest KeepEvents events are
+// always kept, whatever their age; beyond those, an event is deleted once
+// it is older than its type's retention (EventType.Retention,
+// Config.Retention; DefaultRetention of 90 days for interactions,
+// DefaultSecurityRetention of 400 days for security types such as logins).
+// PruneEvents is the job: for each type it walks the expired events oldest
+// first by keyset, in batches (PruneOptions.BatchSize, default 1000), each
+// batch one short transaction that deletes those with at least KeepEvents
+// newer events of the same user. Since only an event with 200 newer ones is
+// deleted, and deleting it changes no other event's count of newer ones,
+// the newest 200 survive any order of deletions and concurrent passes. It
+// returns and logs a PruneReport (deleted per type, examined, batches). On
+// PostgreSQL inserts are never blocked by a pass (they lock different
+// rows); on SQLite each batch holds the write lock for its few
+// milliseconds. The pass also deletes the events of users erased within
+// ErasedSweepWindow: an event ingested while its user's erasure committed.
+//
+// # Devices
+//
+// RecordDevice is called at login or app start: one upsert on (user,
+// DeviceID) that keeps FirstSeenAt, moves LastSeenAt forward only, and
+// takes the newest sighting's description (OS, model, app version and
+// build, bot version). The push token is write-only for operators and
+// users: DeviceSighting sets or drops it, no card and no export returns it
+// (Device.HasPushToken says whether one is held); the host's push sender
+// alone reads it, through PushTokens, which is never to back a handler. The device seen most recently among those not revoked is current;
+// the others are previous (the greyed rows). Config.MinAppVersion marks
+// devices with a lower app version outdated (number by number: 3.10 is
+// above 3.9); devices without an app version (bots, the web) never are.
+//
+// RevokeDevice (an operator with PermRevokeDevices, with a reason) and
+// RevokeOwnDevice (the user) revoke a device in one transaction: the
+// sessions tied to it end (usermgmt.Service.EndDeviceSessions; sessions
+// are tied by usermgmt.Service.StartDeviceSession or TieSessionToDevice),
+// its push token is dropped, it becomes previous, and the audit log records
+// the action (ActionDeviceRevoke; no operator when the user acted). Only
+// sessions tied to the device end: the host starts the user's sessions
+// with StartDeviceSession (or ties them after login), else a revocation
+// drops the push token and marks the device but leaves the session. A later
+// sighting of the device — a new login, which needs the credentials again —
+// brings it back.
+//
+// # Erasure and export
+//
+// EraseUser deletes the user's reservations, events and devices in its
+// transaction. Events are deleted, not kept as anonymous counts: per-user
+// counts per day and type of one erased user can single that user out when
+// they are small, and the product's statistics are the host's analytics,
+// not this per-user log. The audit log stays (it holds no personal data).
+// ExportOwnActivity returns everything the package holds about a user for
+// the user's own data export: every reservation (all channels, deleted
+// ones included), every event, every device, without push tokens.
+//
+// # Not here
+//
+// The side card's other counters, the host's own booking tables and the
+// provider's API client are the host's and package thirdparty's; this
+// package only indexes what it is given.
+package activity

@@ -1,0 +1,198 @@
+package activity
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// Bounds of PruneOptions.BatchSize.
+const (
+	DefaultPruneBatch = 1000
+	MaxPruneBatch     = 10000
+	// ErasedSweepWindow is how far back PruneEvents looks for erased users
+	// whose late events to delete (see PruneEvents).
+	ErasedSweepWindow = 7 * 24 * time.Hour
+)
+
+// PruneOptions tunes a retention pass. The zero value is a full pass in
+// batches of DefaultPruneBatch with no pause.
+type PruneOptions struct {
+	// BatchSize is how many expired events one batch examines (and at
+	// most deletes), each batch in a transaction of its own. Zero means
+	// DefaultPruneBatch; at most MaxPruneBatch.
+	BatchSize int
+	// Pause is waited between batches, to leave the database to other
+	// work. Zero means none.
+	Pause time.Duration
+	// MaxBatches stops the pass after that many batches (the next pass
+	// starts over). Zero means no limit.
+	MaxBatches int
+}
+
+// PruneReport says what a retention pass did.
+type PruneReport struct {
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	// Deleted counts the deleted events per type (types with none are
+	// left out).
+	Deleted map[string]int64 `json:"deleted"`
+	// Examined counts the expired events looked at; Examined minus the
+	// deleted ones were kept as among their user's newest KeepEvents.
+	Examined int64 `json:"examined"`
+	// ErasedSwept counts events of erased users deleted (events that
+	// arrived while their user was being erased).
+	ErasedSwept int64 `json:"erased_swept"`
+	Batches     int   `json:"batches"`
+	// Complete is false when MaxBatches or the context stopped the pass.
+	Complete bool `json:"complete"`
+}
+
+// TotalDeleted sums Deleted.
+func (r PruneReport) TotalDeleted() int64 {
+	var n int64
+	for _, d := range r.Deleted {
+		n += d
+	}
+	return n
+}
+
+// PruneEvents runs one retention pass, the job a host schedules (hourly,
+// nightly; concurrent passes are safe but pointless). For each event type
+// it walks the events older than the type's retention, oldest first, in
+// batches, and deletes those that have at least KeepEvents newer events of
+// the same user: each user's newest KeepEvents events are always kept,
+// whatever their age, and a deletion never makes another event fall out
+// of a user's newest KeepEvents. It then deletes the events of users
+// erased within ErasedSweepWindow (events ingested while the erasure
+// committed).
+//
+// Each batch is one short transaction touching at most BatchSize rows, so
+// concurrent ingest is never held up for long (on PostgreSQL not at all:
+// inserts and deletes lock different rows; on SQLite a batch holds the
+// write lock for its duration). Pass a *bun.DB: inside the host's
+// transaction every batch would run in it, and the locks would last the
+// whole pass.
+//
+// Returns the report (also logged at info level) and the first error; the
+// report counts what was done before it.
+func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions) (PruneReport, error) {
+	batch := opts.BatchSize
+	if batch == 0 {
+		batch = DefaultPruneBatch
+	}
+	rep := PruneReport{Started: s.clock(), Deleted: map[string]int64{}}
+	if batch < 1 || batch > MaxPruneBatch {
+		return rep, fmt.Errorf("activity: prune: batch size must be between 1 and %d", MaxPruneBatch)
+	}
+	now := rep.Started
+	stop := func() bool {
+		return ctx.Err() != nil || (opts.MaxBatches > 0 && rep.Batches >= opts.MaxBatches)
+	}
+	pause := func() error {
+		if opts.Pause <= 0 {
+			return nil
+		}
+		t := time.NewTimer(opts.Pause)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			return nil
+		}
+	}
+	finish := func(err error) (PruneReport, error) {
+		rep.Finished = s.clock()
+		s.log.InfoContext(ctx, "activity: events pruned", "deleted", rep.TotalDeleted(), "examined", rep.Examined,
+			"erased_swept", rep.ErasedSwept, "batches", rep.Batches, "complete", rep.Complete && err == nil)
+		return rep, err
+	}
+	for _, name := range s.typeNames {
+		cutoff := now.Add(-s.types[name].Retention)
+		var afterAt *time.Time
+		var afterID uuid.UUID
+		for {
+			if stop() {
+				return finish(ctx.Err())
+			}
+			var cands []struct {
+				ID         uuid.UUID `bun:"id"`
+				OccurredAt time.Time `bun:"occurred_at"`
+			}
+			q := db.NewSelect().Model((*Event)(nil)).Column("id", "occurred_at").
+				Where("type = ?", name).Where("occurred_at < ?", cutoff).
+				OrderExpr("occurred_at, id").Limit(int64(batch))
+			if afterAt != nil {
+				q = q.Where("(occurred_at, id) > (?, ?)", *afterAt, afterID)
+			}
+			if err := q.Scan(ctx, &cands); err != nil {
+				return finish(fmt.Errorf("activity: prune: %w", err))
+			}
+			if len(cands) == 0 {
+				break
+			}
+			last := cands[len(cands)-1]
+			afterAt, afterID = &last.OccurredAt, last.ID
+			ids := make([]uuid.UUID, len(cands))
+			for i, c := range cands {
+				ids[i] = c.ID
+			}
+			var n int64
+			err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+				res, err := tx.NewDelete().Model((*Event)(nil)).Where("id IN (?)", bun.List(ids)).
+					Where(`EXISTS (SELECT 1 FROM userdesk_events AS n WHERE n.user_id = event.user_id
+						AND (n.occurred_at, n.id) > (event.occurred_at, event.id)
+						LIMIT 1 OFFSET ?)`, KeepEvents-1).Exec(ctx)
+				if err != nil {
+					return err
+				}
+				n, _ = res.RowsAffected()
+				return nil
+			})
+			if err != nil {
+				return finish(fmt.Errorf("activity: prune: %w", err))
+			}
+			rep.Batches++
+			rep.Examined += int64(len(cands))
+			if n > 0 {
+				rep.Deleted[name] += n
+			}
+			if len(cands) < batch {
+				break
+			}
+			if err := pause(); err != nil {
+				return finish(err)
+			}
+		}
+	}
+	for {
+		if stop() {
+			return finish(ctx.Err())
+		}
+		var n int64
+		err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			res, err := tx.NewDelete().Model((*Event)(nil)).
+				Where(`id IN (SELECT e.id FROM userdesk_events AS e JOIN userdesk_users AS u ON u.id = e.user_id
+					WHERE u.deleted_at IS NOT NULL AND u.deleted_at >= ? LIMIT ?)`, now.Add(-ErasedSweepWindow), batch).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			n, _ = res.RowsAffected()
+			return nil
+		})
+		if err != nil {
+			return finish(fmt.Errorf("activity: prune erased: %w", err))
+		}
+		rep.Batches++
+		rep.ErasedSwept += n
+		if n < int64(batch) {
+			break
+		}
+	}
+	rep.Complete = true
+	return finish(nil)
+}
