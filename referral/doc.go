@@ -135,7 +135,9 @@
 //     account, compared in Go; skipped without a key ring) or the same
 //     account at the same payment provider (User.PSP).
 //   - FlagSharedDevice: the same device, from Signals.DeviceID at Attach
-//     and RecordDevice (the host's login or app-start hook). Only SHA-256
+//     and RecordDevice (the host's login or app-start hook; a host that
+//     reports devices to usermgmt/activity passes the same identifier here,
+//     since feature packages do not import each other). Only SHA-256
 //     digests of device identifiers are stored.
 //   - FlagErasedReferees: Config.ErasedReferees.Threshold (3) referees
 //     erased within Window (30 days) of their referral.
