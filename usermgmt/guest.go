@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -187,42 +185,47 @@ func (s *Service) ListOwnGuests(ctx context.Context, db bun.IDB, ownerID uuid.UU
 	return gs, nil
 }
 
-func listGuests(ctx context.Context, db bun.IDB, where string, arg any) ([]Guest, error) {
-	var gs []Guest
-	if err := db.NewSelect().Model(&gs).Where(where, arg).Order("created_at", "id").Scan(ctx); err != nil {
+// guestRow is a guest read with its roles in one statement.
+type guestRow struct {
+	Guest     `bun:",extend"`
+	RolesJSON string `bun:"roles_json,scanonly"`
+}
+
+// selectGuests reads the guests matching where (a condition on the guests
+// table's columns) with their roles, oldest first, in one statement.
+func selectGuests(ctx context.Context, db bun.IDB, where string, arg any) ([]Guest, error) {
+	var rows []guestRow
+	err := db.NewSelect().Model(&rows).ColumnExpr("?TableAlias.*").
+		ColumnExpr(jsonList(db, "role", "userdesk_guest_roles", "guest_id")+" AS roles_json").
+		Where("?TableAlias."+where, arg).OrderExpr("?TableAlias.created_at, ?TableAlias.id").Scan(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("usermgmt: list guests: %w", err)
 	}
-	for i := range gs {
-		if err := loadGuestRoles(ctx, db, &gs[i]); err != nil {
+	gs := make([]Guest, 0, len(rows))
+	for i := range rows {
+		g := rows[i].Guest
+		if g.Roles, err = decodeList[GuestRole](rows[i].RolesJSON); err != nil {
 			return nil, err
 		}
+		g.CreatedAt, g.UpdatedAt = g.CreatedAt.UTC(), g.UpdatedAt.UTC()
+		gs = append(gs, g)
 	}
 	return gs, nil
 }
 
-func getGuest(ctx context.Context, db bun.IDB, where string, arg any) (*Guest, error) {
-	g := new(Guest)
-	err := db.NewSelect().Model(g).Where(where, arg).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("usermgmt: get guest: %w", err)
-	}
-	return g, loadGuestRoles(ctx, db, g)
+func listGuests(ctx context.Context, db bun.IDB, where string, arg any) ([]Guest, error) {
+	return selectGuests(ctx, db, where, arg)
 }
 
-func loadGuestRoles(ctx context.Context, db bun.IDB, g *Guest) error {
-	var rs []guestRole
-	if err := db.NewSelect().Model(&rs).Where("guest_id = ?", g.ID).Order("role").Scan(ctx); err != nil {
-		return fmt.Errorf("usermgmt: guest roles: %w", err)
+func getGuest(ctx context.Context, db bun.IDB, where string, arg any) (*Guest, error) {
+	gs, err := selectGuests(ctx, db, where, arg)
+	if err != nil {
+		return nil, err
 	}
-	g.Roles = make([]GuestRole, 0, len(rs))
-	for _, r := range rs {
-		g.Roles = append(g.Roles, r.Role)
+	if len(gs) == 0 {
+		return nil, ErrNotFound
 	}
-	g.CreatedAt, g.UpdatedAt = g.CreatedAt.UTC(), g.UpdatedAt.UTC()
-	return nil
+	return &gs[0], nil
 }
 
 func replaceGuestRoles(ctx context.Context, tx bun.IDB, id uuid.UUID, roles []GuestRole) error {

@@ -216,3 +216,33 @@ func (s *Service) keepAnAdmin(ctx context.Context, tx bun.IDB, id uuid.UUID) err
 	}
 	return nil
 }
+
+// SetOperatorPassword replaces operator id's password and ends their
+// sessions, in one transaction. It is the host's path (a reset tool, the
+// reference server's -reset-demo-passwords) and checks no permission.
+// Returns ErrNotFound or a *ValidationError naming password (the rules of
+// NewOperator.Password and CheckPassword).
+func (s *Service) SetOperatorPassword(ctx context.Context, db bun.IDB, id uuid.UUID, password string) error {
+	if err := s.CheckPassword("password", password); err != nil {
+		return err
+	}
+	if len([]rune(password)) < 12 {
+		return invalid("password", "min", "must be at least 12 characters long")
+	}
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	return inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*Operator)(nil)).Set("password_hash = ?", hash).Set("updated_at = ?", s.clock()).
+			Set("version = version + 1").Where("id = ?", id).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("usermgmt: set operator password: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		_, err = s.EndAllSessions(ctx, tx, OperatorSession, id)
+		return err
+	})
+}

@@ -86,6 +86,24 @@ func TestOperatorManagement(t *testing.T) {
 		if _, err := s.ChangeOperatorRoles(ctx, db, manager, admin, last.Version, []usermgmt.OperatorRole{usermgmt.RoleSupport}); err != nil {
 			t.Fatalf("demote one of two admins: %v", err)
 		}
+		// A host resets a password: the old one and the sessions go.
+		tok, _, err := s.StartSession(ctx, db, usermgmt.OperatorSession, support, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetOperatorPassword(ctx, db, support, "short"); !errors.Is(err, usermgmt.ErrInvalid) {
+			t.Fatalf("short password: %v", err)
+		}
+		if err := s.SetOperatorPassword(ctx, db, support, "a brand new operator password"); err != nil {
+			t.Fatal(err)
+		}
+		sup, _ := s.GetOperator(ctx, db, support)
+		if _, err := s.AuthenticateOperator(ctx, db, sup.Email, "a brand new operator password"); err != nil {
+			t.Fatalf("new password: %v", err)
+		}
+		if _, err := s.ResolveSession(ctx, db, usermgmt.OperatorSession, tok); !errors.Is(err, usermgmt.ErrSessionInvalid) {
+			t.Fatalf("session after the reset: %v", err)
+		}
 		if n := count(t, db, "SELECT count(*) FROM userdesk_audit_log WHERE action LIKE 'operator.%'"); n != 5 {
 			t.Fatalf("%d operator audit records, want 5", n)
 		}

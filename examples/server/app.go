@@ -42,7 +42,7 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 			return nil, err
 		}
 	}
-	users, err := usermgmt.New(usermgmt.Config{BankKeys: keyring, Logger: log})
+	users, err := usermgmt.New(usermgmt.Config{BankKeys: keyring, Logger: log, Permissions: usermgmt.OperatorPermissions()})
 	if err != nil {
 		return nil, err
 	}
@@ -79,5 +79,10 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 	return a, nil
 }
 
-// routes is the server's handler.
-func (a *app) routes() http.Handler { return a.api.Handler() }
+// routes is the server's handler: the JSON API, and the demo pictures.
+func (a *app) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET "+demoPicturePath, demoPictures())
+	mux.Handle("/", a.api.Handler())
+	return mux
+}

@@ -3,6 +3,7 @@ package api
 import (
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -99,6 +100,11 @@ func New(cfg Config) (*API, error) {
 	}
 	if a.maxBody == 0 {
 		a.maxBody = DefaultMaxBodyBytes
+	}
+	for _, d := range usermgmt.OperatorPermissions() {
+		if !a.users.KnowsPermission(d.Permission) {
+			return nil, fmt.Errorf("api: the usermgmt.Service does not know %s: pass usermgmt.OperatorPermissions() in usermgmt.Config.Permissions", d.Permission)
+		}
 	}
 	a.throttle = newThrottle(a.db, a.now)
 	mux := http.NewServeMux()

@@ -50,6 +50,27 @@
 //     elsewhere cannot lock the owner out. Accounts are keyed on the email
 //     folded as the library folds it (trim, NFC, lower case). Keys are
 //     stored as SHA-256 hashes: no email or address in clear.
+//   - Every state-changing PUT about a user (status, fees, categories,
+//     verifications, password) takes the user's version, as the version
+//     field or If-Match, like PATCH: usermgmt.ClaimUserVersion checks the
+//     write's permission and claims the version first in the write's
+//     transaction, locking the user, so concurrent writers get one 200 and
+//     409 version_conflict (never a 500 or a lost edit). The answer carries
+//     the new version and is built from what the transaction returned; a
+//     PATCH whose detail view cannot be read after its commit answers the
+//     updated user rather than an error. Operator roles and activity are
+//     versioned the same way (the operator's version). PUT /v1/me/password
+//     and PUT /v1/me/bank-account take no version: only the user writes
+//     them, and the password one proves itself with the current password.
+//   - A version missing from a versioned PUT is 400 naming version
+//     (refused before the write, after the permission check).
+//   - Operator management needs operators.manage (usermgmt's
+//     OperatorPermissions, which New requires the Service to know).
+//   - POST /v1/me/guests answers the invitation token so that the flow can
+//     be tried without mail; a host emails it to the guest instead. Guest
+//     invitations, their acceptance and the user's bank account are
+//     refused under an impersonation (usermgmt.NotImpersonated), like the
+//     password.
 //   - The impersonation keys are published at
 //     GET /.well-known/userdesk/impersonation-keys in PASERK k4.public
 //     form with their key ids, and with the implicit assertion

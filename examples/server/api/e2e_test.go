@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -393,10 +394,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 		before := admin.json("GET", "/admin/v1/users/"+uid, nil, 200)
 		huge := `{"reason": "` + strings.Repeat("x", DefaultMaxBodyBytes) + `"}`
 		u := "/admin/v1/users/" + uid
-		for _, tc := range []struct {
+		type badRow struct {
 			method, path, body string
 			status             int
-		}{
+		}
+		rows := []badRow{
 			{"PATCH", u, `null`, 400},
 			{"PATCH", u, `[]`, 400},
 			{"PATCH", u, `{"version": 1, "first_name": "Ad\u0000a"}`, 400},
@@ -435,6 +437,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 			{"POST", u + "/impersonations", `{"reason": "ticket\u0000"}`, 400},
 			{"PUT", "/admin/v1/settings", `{"version": 1, "default_user_status": "invalidated"}`, 400},
 			{"PUT", "/admin/v1/settings", `{"version": 1, "asker_percent": "150"}`, 400},
+			{"PUT", "/admin/v1/settings", `{"version": 1, "asker_fixed": "1e32"}`, 400},
+			{"PUT", "/admin/v1/settings", `{"version": 1, "currency": "EU\u0000"}`, 400},
 			{"PUT", "/admin/v1/settings", `{"asker_percent": "5"}`, 409},
 			{"POST", "/admin/v1/categories", `{"slug": "Not A Slug", "name": "x"}`, 400},
 			{"POST", "/admin/v1/categories", `{"slug": "cats", "name": "Ca\u0000ts"}`, 400},
@@ -466,7 +470,64 @@ func TestBadInputChangesNothing(t *testing.T) {
 			{"PUT", u + "/verifications", `{"version": 1, "id": true}`, 409},
 			{"PUT", u + "/password", `{"version": 1, "password": "new river lamp", "confirmation": "new river lamp"}`, 409},
 			{"PATCH", "/admin/v1/users/" + uid + "/guests/" + g.ID.String(), `{"version": 1, "roles": ["manage_bookings"]}`, 404},
-		} {
+			{"POST", "/admin/v1/operators", `{"name": "X", "email": "not an email", "password": "a long operator password", "roles": ["support"]}`, 400},
+			{"POST", "/admin/v1/operators", `{"name": "X\u0000", "email": "x@ops.test", "password": "a long operator password", "roles": ["wizard"]}`, 400},
+			{"POST", "/admin/v1/operators", `{"name": "X", "email": "x@ops.test", "password": "short", "roles": ["support"], "admin": true}`, 400},
+			{"PUT", "/admin/v1/operators/" + e.operatorID(usermgmt.RoleAdmin).String() + "/roles", `{"version": 1, "roles": []}`, 400},
+			{"PUT", "/admin/v1/operators/" + e.operatorID(usermgmt.RoleAdmin).String() + "/roles", `{"version": 1, "roles": ["support"]}`, 409},
+			{"PUT", "/admin/v1/operators/" + uuid.NewString() + "/active", `{"version": 1, "active": false, "reason": "x"}`, 404},
+			{"PUT", "/admin/v1/operators/" + uuid.NewString() + "/active", `{"version": 1, "reason": "x"}`, 400},
+			{"PUT", "/admin/v1/operators/NOT-A-UUID/active", `{"version": 1, "active": true}`, 400},
+			{"DELETE", "/admin/v1/impersonations/not-a-uuid", ``, 400},
+			{"DELETE", "/admin/v1/impersonations/" + uuid.NewString() + "?reason=%00", ``, 400},
+		}
+		// The front office's write routes, as the user Ada.
+		userRows := []badRow{
+			{"PATCH", "/v1/me", `{"first_name": "NoVersion"}`, 400},
+			{"PATCH", "/v1/me", `{"version": 1, "email": "x"}`, 400},
+			{"PATCH", "/v1/me", `{"version": 1, "status": "live"}`, 400},
+			{"PATCH", "/v1/me", `[]`, 400},
+			{"PATCH", "/v1/me", `{"version": 1, "last_name": "Love\u0000lace"}`, 400},
+			{"PUT", "/v1/me/password", `{"current_password": "user password 1234", "new_password": "short"}`, 400},
+			{"PUT", "/v1/me/password", `{"current_password": "user password 1234", "new_password": "a long new password", "confirm": "x"}`, 400},
+			{"PUT", "/v1/me/password", `null`, 400},
+			{"PUT", "/v1/me/bank-account", `{"holder": "Ada", "iban": "DE00 1234"}`, 400},
+			{"PUT", "/v1/me/bank-account", `{"holder": "   ", "iban": "DE89370400440532013000"}`, 400},
+			{"PUT", "/v1/me/bank-account", `{"holder": "Ada\u0000", "iban": "DE89370400440532013000"}`, 400},
+			{"PUT", "/v1/me/bank-account", `{"holder": "Ada", "iban": "DE89370400440532013000", "masked": false}`, 400},
+			{"POST", "/v1/me/guests", `{"email": "nope", "roles": ["view_payouts"]}`, 400},
+			{"POST", "/v1/me/guests", `{"email": "g@example.com", "roles": ["owner"]}`, 400},
+			{"POST", "/v1/me/guests", `{"email": "ada@example.com", "roles": ["view_payouts"]}`, 400},
+			{"POST", "/v1/me/guest-invitations", `{"token": "no such token"}`, 404},
+			{"POST", "/v1/me/guest-invitations", `{"token": "a\u0000"}`, 400},
+			{"POST", "/v1/me/guest-invitations", `{}`, 404},
+		}
+		// Every write route has rows: a new one must bring its own.
+		mux := http.NewServeMux()
+		for _, r := range e.app.Routes() {
+			mux.Handle(r.Pattern, http.NotFoundHandler())
+		}
+		covered := map[string]bool{}
+		for _, tc := range append(append([]badRow{}, rows...), userRows...) {
+			req := httptest.NewRequest(tc.method, tc.path, nil)
+			if _, pattern := mux.Handler(req); pattern != "" {
+				covered[pattern] = true
+			}
+		}
+		for _, r := range e.app.Routes() {
+			method, _, _ := strings.Cut(r.Pattern, " ")
+			if method != "GET" && r.Pattern != routeAdminLogout && !covered[r.Pattern] {
+				t.Errorf("write route %s has no bad-input row", r.Pattern)
+			}
+		}
+		for _, tc := range userRows {
+			st, h, raw := user.do(tc.method, tc.path, tc.body)
+			var p problem
+			if st != tc.status || h.Get("Content-Type") != "application/problem+json" || json.Unmarshal(raw, &p) != nil || p.Code == "" {
+				t.Errorf("as the user, %s %s %.60s: %d %s, want %d problem+json", tc.method, tc.path, tc.body, st, raw, tc.status)
+			}
+		}
+		for _, tc := range rows {
 			// A versioned PUT gets the current version unless the row is
 			// about the version itself, so that the refusal is the field's.
 			if tc.method == "PUT" && strings.HasPrefix(tc.path, u+"/") && strings.HasPrefix(tc.body, `{"`) && !strings.Contains(tc.body, `"version"`) {
@@ -483,10 +544,18 @@ func TestBadInputChangesNothing(t *testing.T) {
 				}
 			})
 		}
-		for _, body := range []string{`{"first_name": "NoVersion"}`, `{"version": 1, "email": "x"}`, `{"version": 1, "status": "live"}`, `[]`} {
-			if st, h, raw := user.do("PATCH", "/v1/me", body); st != 400 || h.Get("Content-Type") != "application/problem+json" {
-				t.Fatalf("PATCH /v1/me %s: %d %s", body, st, raw)
-			}
+		if me := user.json("GET", "/v1/me", nil, 200); me["last_name"] != "Lovelace" || me["version"] != before["version"] {
+			t.Fatalf("bad input changed the user's own profile: %v", me)
+		}
+		if _, err := e.app.users.GetOwnBankAccount(context.Background(), db, uuid.MustParse(uid)); !errors.Is(err, usermgmt.ErrNotFound) {
+			t.Fatalf("bad input stored a bank account: %v", err)
+		}
+		if gs, _ := e.app.users.ListOwnGuests(context.Background(), db, uuid.MustParse(uid)); len(gs) != 0 {
+			t.Fatalf("bad input invited guests: %v", gs)
+		}
+		var operators int
+		if err := db.QueryRowContext(context.Background(), "SELECT count(*) FROM userdesk_operators").Scan(&operators); err != nil || operators != 1 {
+			t.Fatalf("bad input created operators: %d %v", operators, err)
 		}
 		if gs := admin.json("GET", "/admin/v1/users/"+owner+"/guests", nil, 200)["items"].([]any); gs[0].(map[string]any)["version"].(float64) != 1 {
 			t.Fatalf("bad input changed the guest: %v", gs)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func newTestApp(t testing.TB, db *bun.DB, edit ...func(*Config)) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, err := usermgmt.New(usermgmt.Config{BankKeys: keyring, Argon2: usermgmt.Argon2Params{Memory: 1024, Iterations: 1, Parallelism: 1}})
+	users, err := usermgmt.New(usermgmt.Config{BankKeys: keyring, Permissions: usermgmt.OperatorPermissions(), Argon2: usermgmt.Argon2Params{Memory: 1024, Iterations: 1, Parallelism: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,23 @@ func newTestApp(t testing.TB, db *bun.DB, edit ...func(*Config)) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
+	keysMu.Lock()
+	testSigningKeys[a] = private
+	keysMu.Unlock()
 	return a
+}
+
+// testSigningKeys are the impersonation signing keys of the test APIs,
+// for tests that sign tokens of their own.
+var (
+	keysMu          sync.Mutex
+	testSigningKeys = map[*API]ed25519.PrivateKey{}
+)
+
+func signingKeyOf(a *API) ed25519.PrivateKey {
+	keysMu.Lock()
+	defer keysMu.Unlock()
+	return testSigningKeys[a]
 }
 
 func newTestServer(t *testing.T, db *bun.DB) *httptest.Server {

@@ -36,6 +36,10 @@ const (
 	routeCategoryCreate = "POST /admin/v1/categories"
 	routeSettingsGet    = "GET /admin/v1/settings"
 	routeSettingsPut    = "PUT /admin/v1/settings"
+	routeOperators      = "GET /admin/v1/operators"
+	routeOperatorCreate = "POST /admin/v1/operators"
+	routeOperatorRoles  = "PUT /admin/v1/operators/{id}/roles"
+	routeOperatorActive = "PUT /admin/v1/operators/{id}/active"
 
 	routeRegister  = "POST /v1/register"
 	routeLogin     = "POST /v1/login"
@@ -45,6 +49,10 @@ const (
 	routeMeIdent   = "GET /v1/me/identity"
 	routeMeBank    = "GET /v1/me/bank-account"
 	routeMePass    = "PUT /v1/me/password"
+	routeMeBankPut = "PUT /v1/me/bank-account"
+	routeMeGuests  = "GET /v1/me/guests"
+	routeMeInvite  = "POST /v1/me/guests"
+	routeMeAccept  = "POST /v1/me/guest-invitations"
 	routeFeesQuote = "POST /v1/fees/quote"
 )
 
@@ -56,6 +64,7 @@ func (a *API) bind(rt *router) {
 	a.bindAdminUser(rt)
 	a.bindAdminImpersonations(rt)
 	a.bindAdminCatalogue(rt)
+	a.bindAdminOperators(rt)
 	a.bindFrontOffice(rt)
 }
 
@@ -114,6 +123,14 @@ func (a *API) bindAdminCatalogue(rt *router) {
 	rt.operator(routeSettingsPut, a.settingsPut)
 }
 
+// bindAdminOperators: operator management (PermManageOperators).
+func (a *API) bindAdminOperators(rt *router) {
+	rt.operator(routeOperators, a.operatorsList)
+	rt.operator(routeOperatorCreate, a.operatorCreate)
+	rt.operator(routeOperatorRoles, a.operatorRoles)
+	rt.operator(routeOperatorActive, a.operatorActive)
+}
+
 // bindFrontOffice: what stands in for the host's own user-facing API, so
 // that registration, login and impersonation can be tried end to end.
 func (a *API) bindFrontOffice(rt *router) {
@@ -126,4 +143,8 @@ func (a *API) bindFrontOffice(rt *router) {
 	rt.user(routeMeIdent, a.meSection("identity"))
 	rt.user(routeMeBank, a.meSection("bank-account"))
 	rt.user(routeMePass, a.mePassword)
+	rt.user(routeMeBankPut, a.meBankAccountPut)
+	rt.user(routeMeGuests, a.meGuests)
+	rt.user(routeMeInvite, a.meGuestInvite)
+	rt.user(routeMeAccept, a.meInvitationAccept)
 }
