@@ -3,6 +3,8 @@ module github.com/userdesk/userdesk
 go 1.26.0
 
 require (
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
+	github.com/emersion/go-smtp v0.25.1
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/shopspring/decimal v1.6.0
 	github.com/testcontainers/testcontainers-go v0.45.0
@@ -12,6 +14,8 @@ require (
 	github.com/uptrace/bun/dialect/sqlitedialect v1.3.0
 	modernc.org/sqlite v1.61.1
 )
+
+require github.com/gosimple/unidecode v1.0.1
 
 require (
 	aidanwoods.dev/go-paseto v1.6.0

@@ -65,7 +65,7 @@
 // # Errors
 //
 // Each problem is a sentinel ([ErrInvalidNumber], [ErrInvalidPercent],
-// [ErrNegativeAmount], [ErrTooManyDecimals], [ErrUnknownCurrency],
+// [ErrNegativeAmount], [ErrAmountTooLarge], [ErrTooManyDecimals], [ErrUnknownCurrency],
 // [ErrCurrencyMismatch], [ErrNegativePayout], [ErrInvalidBool]) wrapped in
 // a [*FieldError] that names the field by its JSON key (price, currency,
 // asker_percent, asker_fixed, offeror_percent, offeror_fixed, offeror_fee,
@@ -78,7 +78,10 @@
 // do not know their field, and an undeclared RoundingMode return errors
 // that wrap ErrInvalidNumber or ErrInvalidRounding.) Offeror fees above the price
 // are ErrNegativePayout unless [Calculator].CapOfferorFee caps them, which
-// the quote reports in OfferorFeeCapped.
+// the quote reports in OfferorFeeCapped. Prices and fixed fees are
+// bounded by [MaxAmount] (one trillion units of their currency), and the
+// Override decoder refuses unknown keys, so that a misspelt field is an
+// error rather than an absent one.
 //
 // # Performance
 //

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/shopspring/decimal"
 )
 
 // Sentinel errors. Every validation failure returned by this package wraps
@@ -20,6 +22,9 @@ var (
 
 	// ErrNegativeAmount means a price or a fixed fee is below zero.
 	ErrNegativeAmount = errors.New("fees: amount must not be negative")
+
+	// ErrAmountTooLarge means a price or a fixed fee is above MaxAmount.
+	ErrAmountTooLarge = errors.New("fees: amount is above the upper bound")
 
 	// ErrTooManyDecimals means an amount has more decimal places than its
 	// currency's ISO 4217 minor unit allows (for example 1.005 USD or 10.5 JPY).
@@ -47,6 +52,15 @@ var (
 	// declared constants.
 	ErrInvalidRounding = errors.New("fees: invalid rounding mode")
 )
+
+// MaxAmount is the upper bound of a price and of a fixed fee, in units
+// of their currency (one trillion: 1e12 EUR, 1e12 JPY). It is far above
+// any sale the package is for, and keeps every quote within what a
+// spreadsheet and a JSON client's float64 show exactly to the cent (15
+// significant digits).
+const MaxAmount = 1_000_000_000_000
+
+var maxAmount = decimal.New(MaxAmount, 0)
 
 // Field names used in FieldError.Field. They match the JSON keys of
 // Override, Schedule, Money and Quote.

@@ -20,7 +20,8 @@ type Money struct {
 // ParsePrice parses a price from text, as a form or query string gives it:
 // amount like ParseFixedField ("100", " 99.90 "; empty is an error here)
 // and an upper-case currency code. It returns a *ValidationError naming
-// price (ErrInvalidNumber, ErrNegativeAmount, ErrTooManyDecimals) and
+// price (ErrInvalidNumber, ErrNegativeAmount, ErrAmountTooLarge,
+// ErrTooManyDecimals) and
 // currency (ErrUnknownCurrency).
 func ParsePrice(amount, currency string) (Money, error) {
 	var errs fieldErrors
@@ -49,6 +50,8 @@ func (m Money) validate(errs *fieldErrors, checkAmount bool) {
 	case !checkAmount:
 	case m.Amount.IsNegative():
 		errs.add(FieldPrice, canonical(m.Amount), ErrNegativeAmount)
+	case m.Amount.GreaterThan(maxAmount):
+		errs.add(FieldPrice, canonical(m.Amount), ErrAmountTooLarge)
 	case known && !fitsMinorUnit(m.Amount, places):
 		errs.add(FieldPrice, canonical(m.Amount), ErrTooManyDecimals)
 	}

@@ -1,6 +1,9 @@
 package fees
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+)
 
 // Mode says whether a user pays the platform's standard fees or fees
 // customized for them.
@@ -37,7 +40,10 @@ type Override struct {
 // UnmarshalJSON decodes the JSON form, in which every fee field is null,
 // absent, a decimal string or a bare number. Malformed numbers are
 // reported all together as a *ValidationError naming each field
-// (ErrInvalidNumber). Ranges are checked by Validate and Resolve.
+// (ErrInvalidNumber). A key that is not one of the five fields is an
+// error ("json: unknown field"), so that a misspelt field never passes
+// for an absent one and resets a fee to the standard. Ranges are checked
+// by Validate and Resolve.
 func (o *Override) UnmarshalJSON(data []byte) error {
 	var raw struct {
 		UseStandard    bool            `json:"use_standard"`
@@ -46,7 +52,9 @@ func (o *Override) UnmarshalJSON(data []byte) error {
 		OfferorPercent json.RawMessage `json:"offeror_percent"`
 		OfferorFixed   json.RawMessage `json:"offeror_fixed"`
 	}
-	if err := json.Unmarshal(data, &raw); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&raw); err != nil {
 		return err
 	}
 	var errs fieldErrors
@@ -84,7 +92,7 @@ func (o Override) Mode() Mode {
 // Validate checks the set fields, all of them, and returns nil or a
 // *ValidationError: asker_percent and offeror_percent wrap
 // ErrInvalidPercent outside 0–100, asker_fixed and offeror_fixed wrap
-// ErrNegativeAmount below zero. It checks the fields even when UseStandard
+// ErrNegativeAmount below zero and ErrAmountTooLarge above MaxAmount. It checks the fields even when UseStandard
 // is true, since they are kept. The number of decimals of fixed fees
 // depends on the currency and is checked by Resolve.
 func (o Override) Validate() error {
@@ -97,14 +105,14 @@ func (o Override) validate(errs *fieldErrors) {
 	if o.AskerPercent.Valid {
 		validatePercent(FieldAskerPercent, o.AskerPercent.Decimal, errs)
 	}
-	if o.AskerFixed.Valid && o.AskerFixed.Decimal.IsNegative() {
-		errs.add(FieldAskerFixed, canonical(o.AskerFixed.Decimal), ErrNegativeAmount)
+	if o.AskerFixed.Valid {
+		validateBounds(FieldAskerFixed, o.AskerFixed.Decimal, errs)
 	}
 	if o.OfferorPercent.Valid {
 		validatePercent(FieldOfferorPercent, o.OfferorPercent.Decimal, errs)
 	}
-	if o.OfferorFixed.Valid && o.OfferorFixed.Decimal.IsNegative() {
-		errs.add(FieldOfferorFixed, canonical(o.OfferorFixed.Decimal), ErrNegativeAmount)
+	if o.OfferorFixed.Valid {
+		validateBounds(FieldOfferorFixed, o.OfferorFixed.Decimal, errs)
 	}
 }
 

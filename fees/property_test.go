@@ -52,7 +52,7 @@ func (g gen) amount(places int32) decimal.Decimal {
 	case 1:
 		return decimal.New(g.r.Int64N(100), -places)
 	case 2:
-		return decimal.New(g.r.Int64N(1_000_000_000_000), -places)
+		return decimal.New(g.r.Int64N(fees.MaxAmount/2+1), -places)
 	default:
 		return decimal.New(g.r.Int64N(1_000_000), -places)
 	}

@@ -132,8 +132,8 @@ func (s Schedule) IsZero() bool {
 // each bad one: currency (ErrUnknownCurrency, also when it is empty while a
 // fixed fee is not zero), asker_percent and offeror_percent
 // (ErrInvalidPercent outside 0–100), asker_fixed and offeror_fixed
-// (ErrNegativeAmount, or ErrTooManyDecimals beyond the currency's minor
-// unit).
+// (ErrNegativeAmount, ErrAmountTooLarge above MaxAmount, or
+// ErrTooManyDecimals beyond the currency's minor unit).
 func (s Schedule) Validate() error {
 	var errs fieldErrors
 	s.validate(&errs)
@@ -152,6 +152,16 @@ func (s Schedule) validate(errs *fieldErrors) {
 	validateFixed(FieldOfferorFixed, s.Offeror.Fixed, places, known, errs)
 }
 
+// validateBounds checks that a fixed amount is within 0 and MaxAmount.
+func validateBounds(field string, d decimal.Decimal, errs *fieldErrors) {
+	switch {
+	case d.IsNegative():
+		errs.add(field, canonical(d), ErrNegativeAmount)
+	case d.GreaterThan(maxAmount):
+		errs.add(field, canonical(d), ErrAmountTooLarge)
+	}
+}
+
 func validatePercent(field string, p decimal.Decimal, errs *fieldErrors) {
 	if p.IsNegative() || p.GreaterThan(hundred) {
 		errs.add(field, canonical(p), ErrInvalidPercent)
@@ -164,6 +174,8 @@ func validateFixed(field string, d decimal.Decimal, places int32, known bool, er
 	switch {
 	case d.IsNegative():
 		errs.add(field, canonical(d), ErrNegativeAmount)
+	case d.GreaterThan(maxAmount):
+		errs.add(field, canonical(d), ErrAmountTooLarge)
 	case known && !fitsMinorUnit(d, places):
 		errs.add(field, canonical(d), ErrTooManyDecimals)
 	}

@@ -35,6 +35,39 @@
 //   - userdesk_guests, userdesk_guest_roles: guest invitations.
 //   - userdesk_impersonation_tokens: issued impersonation tokens and their
 //     revocation.
+//   - userdesk_thirdparty_links: each user's link to an external profile,
+//     one per provider (package thirdparty): status, reason, last check,
+//     snapshot, ambiguous candidates, and the queued retry of an automatic
+//     link.
+//   - userdesk_sevenrooms_merges: reconnects with a field-by-field merge,
+//     with both sides' snapshots for undo (package thirdparty/sevenrooms).
+//   - userdesk_sevenrooms_webhook_deliveries: ids of accepted SevenRooms
+//     webhook deliveries, so that replays are refused.
+//   - userdesk_login_throttle: failed-guess counters of the reference
+//     server's login and password-change throttle (hashed keys), shared
+//     by its replicas.
+//   - userdesk_verification_tokens: hashed single-use links (email
+//     verification, email change, password reset), each bound to a user
+//     and the address it was sent to (package verification).
+//   - userdesk_verification_codes: hashed SMS codes with their send and
+//     wrong-check counts.
+//   - userdesk_verification_messages: the outbox of emails and SMS the
+//     verification package queues in the transaction of the change they
+//     announce, and their delivery state.
+//   - userdesk_verification_throttle: request counters per hashed key
+//     (address, user, client address, phone number) and time window.
+//   - userdesk_id_verifications: the evidence behind each change of the ID
+//     verification flag (reason, reference, source, operator).
+//   - userdesk_referral_accounts: each participating user's referral code,
+//     credits balance (with its version) and own referrer (package
+//     referral).
+//   - userdesk_referral_credit_entries: the append-only credits ledger
+//     (triggers refuse DELETE and every UPDATE but the erasure's blanking
+//     of reason and idempotency key).
+//   - userdesk_referral_idempotency_keys: idempotency keys of credit
+//     changes and their first result, kept at least 24 hours.
+//   - userdesk_referral_devices: digests of the devices a user was seen on.
+//   - userdesk_referral_flags: abuse flags for review.
 //   - userdesk_reservations: the reservations of each user that package
 //     usermgmt/activity indexes (provider and provider id unique).
 //   - userdesk_events: the append-only log of users' interactions

@@ -111,6 +111,11 @@ func runFile(file string) func(context.Context, *migrate.Migrator, *migrate.Migr
 					return fmt.Errorf("migrations: %s: %w", file, err)
 				}
 			}
+			if step := goSteps[file]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return fmt.Errorf("migrations: %s: %w", file, err)
+				}
+			}
 			return nil
 		})
 	}

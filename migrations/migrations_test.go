@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
 
 	"github.com/userdesk/userdesk/internal/dbtest"
 	"github.com/userdesk/userdesk/migrations"
@@ -106,4 +107,50 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestSearchColumnsRebuilt: a database migrated before the transliterating
+// fold holds search columns made by the old one; migrating it rebuilds
+// them, so "ostergaard" finds Østergaard.
+func TestSearchColumnsRebuilt(t *testing.T) {
+	t.Parallel()
+	dbtest.EachEmpty(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		all, err := migrations.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := migrate.NewMigrations()
+		for _, m := range all.Sorted() {
+			if m.Name < "20261201000002" {
+				old.Add(m)
+			}
+		}
+		m := migrate.NewMigrator(db, old, migrate.WithTableName(migrations.MigrationsTable),
+			migrate.WithLocksTableName(migrations.LocksTable), migrate.WithMarkAppliedOnSuccess(true))
+		if err := m.Init(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// A row as the old code wrote it: Ø kept as is.
+		if _, err := db.ExecContext(ctx, `INSERT INTO userdesk_users (id, first_name, last_name, email, email_normalized, user_type, status,
+			created_at, updated_at, search_text, sort_name, phone, phone_digits)
+			VALUES ('01a2334a-b824-7d9e-9846-c8634370bc5e', 'Søren', 'Østergaard', 'soren@example.dk', 'soren@example.dk', 'individual', 'live',
+			'2026-11-01 10:00:00.000000', '2026-11-01 10:00:00.000000', 'søren østergaard soren@example.dk', 'østergaard søren', '+4512345678', '')`); err != nil {
+			t.Fatal(err)
+		}
+		if err := migrations.Up(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		var text, names, digits, sortName string
+		if err := db.QueryRowContext(ctx, "SELECT search_text, name_text, phone_digits, sort_name FROM userdesk_users").Scan(&text, &names, &digits, &sortName); err != nil {
+			t.Fatal(err)
+		}
+		if text != "soren ostergaard soren@example.dk" || names != "soren ostergaard" || digits != "4512345678" || sortName != "ostergaard\x01soren" {
+			t.Fatalf("rebuilt columns: %q %q %q %q", text, names, digits, sortName)
+		}
+	})
 }

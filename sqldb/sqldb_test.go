@@ -2,7 +2,9 @@ package sqldb_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -21,9 +23,10 @@ func TestOpenSQLiteSettings(t *testing.T) {
 	}
 	defer db.Close()
 	for pragma, want := range map[string]string{
-		"journal_mode": "wal",
-		"foreign_keys": "1",
-		"busy_timeout": "10000",
+		"journal_mode":  "wal",
+		"foreign_keys":  "1",
+		"busy_timeout":  "10000",
+		"secure_delete": "1",
 	} {
 		var got string
 		if err := db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
@@ -152,5 +155,28 @@ func TestSQLiteTimeTextOrderIsTimeOrder(t *testing.T) {
 	}
 	if after != 4 { // .5, .500001, +1 s, +24 h
 		t.Fatalf("%d rows after the bound, want 4", after)
+	}
+}
+
+func TestOpenPostgresSizesThePool(t *testing.T) {
+	if got, _, _, _ := sqldb.PostgresPool(1); got != 8 {
+		t.Errorf("1 core: %d open", got)
+	}
+	open, idle, idleTime, life := sqldb.PostgresPool(4)
+	if open != 16 || idle != 16 || idleTime <= 0 || life <= idleTime {
+		t.Errorf("4 cores: %d %d %v %v", open, idle, idleTime, life)
+	}
+	dsn := os.Getenv("USERDESK_TEST_POSTGRES")
+	if dsn == "" {
+		return // the DSN-less path is covered by the dbtest package's own tests
+	}
+	db, err := sqldb.OpenPostgres(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	want, _, _, _ := sqldb.PostgresPool(runtime.GOMAXPROCS(0))
+	if got := db.DB.Stats().MaxOpenConnections; got != want {
+		t.Fatalf("MaxOpenConnections = %d, want %d", got, want)
 	}
 }

@@ -27,6 +27,9 @@ const (
 	ActionBankAccountSet = "user.bank_account_set"
 	// ActionBankAccountReveal: an operator read the bank account in clear.
 	ActionBankAccountReveal = "user.bank_account_reveal"
+	// ActionPersonalDataView: an operator impersonating a user saw the
+	// user's personal data in clear (the fields are named).
+	ActionPersonalDataView = "user.personal_data_view"
 	// ActionGuestUpdate: an operator edited a guest invitation.
 	ActionGuestUpdate = "user.guest_update"
 	// ActionErase: an operator erased the user (GDPR).
@@ -40,7 +43,9 @@ const (
 // AuditRecord is one entry of the append-only audit log. It never holds
 // personal data: Fields names what changed, and Before and After carry
 // values only for non-personal fields (status, roles, type, fees, flags).
-// Erasing a user therefore never needs to touch the log.
+// Reason, free text an operator typed that may name people, is kept
+// beside the log (userdesk_audit_reasons) and deleted when the user acted
+// on is erased; the log itself is never rewritten.
 type AuditRecord struct {
 	bun.BaseModel `bun:"table:userdesk_audit_log"`
 
@@ -54,8 +59,9 @@ type AuditRecord struct {
 	UserID *uuid.UUID `bun:"user_id,type:uuid" json:"user_id"`
 	// Action is a dotted name such as "user.status_change".
 	Action string `bun:"action,notnull" json:"action"`
-	// Reason is the operator's stated reason, when one was given.
-	Reason string `bun:"reason,notnull" json:"reason"`
+	// Reason is the operator's stated reason, when one was given; empty
+	// once the user acted on was erased (see EraseUser).
+	Reason string `bun:"reason,scanonly" json:"reason"`
 	// Fields are the names of the changed fields.
 	Fields []string `bun:"fields,notnull,type:text" json:"fields"`
 	// Before and After hold the old and new values of non-personal fields.
@@ -89,6 +95,9 @@ func (s *Service) RecordAudit(ctx context.Context, tx bun.IDB, e AuditEntry) (*A
 	if e.Action == "" {
 		return nil, invalid("action", "required", "is required")
 	}
+	if err := CheckText("reason", e.Reason); err != nil {
+		return nil, err
+	}
 	id, err := newID()
 	if err != nil {
 		return nil, err
@@ -109,7 +118,30 @@ func (s *Service) RecordAudit(ctx context.Context, tx bun.IDB, e AuditEntry) (*A
 	if _, err := tx.NewInsert().Model(rec).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("usermgmt: write audit: %w", err)
 	}
+	if rec.Reason != "" {
+		row := &auditReason{AuditID: rec.ID, UserID: rec.UserID, Reason: rec.Reason}
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("usermgmt: write audit reason: %w", err)
+		}
+	}
 	return rec, nil
+}
+
+// auditReason is the erasable reason of an audit record.
+type auditReason struct {
+	bun.BaseModel `bun:"table:userdesk_audit_reasons"`
+	AuditID       uuid.UUID  `bun:"audit_id,pk,type:uuid"`
+	UserID        *uuid.UUID `bun:"user_id,type:uuid"`
+	Reason        string     `bun:"reason,notnull"`
+}
+
+// eraseAuditReasons deletes the reasons of every audit record about
+// userID.
+func eraseAuditReasons(ctx context.Context, tx bun.IDB, userID uuid.UUID) error {
+	if _, err := tx.NewDelete().Model((*auditReason)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
+		return fmt.Errorf("usermgmt: erase audit reasons: %w", err)
+	}
+	return nil
 }
 
 // AuditPage asks for one page of an audit trail.
@@ -149,9 +181,9 @@ func (s *Service) AuditTrail(ctx context.Context, db bun.IDB, actor, userID uuid
 		return nil, "", err
 	}
 	var recs []AuditRecord
-	q := db.NewSelect().Model(&recs).Where("user_id = ?", userID).OrderExpr("id DESC").Limit(int64(limit + 1))
+	q := auditSelect(db, &recs).Where("?TableAlias.user_id = ?", userID).OrderExpr("?TableAlias.id DESC").Limit(int64(limit + 1))
 	if page.Cursor != "" {
-		q = q.Where("id < ?", after)
+		q = q.Where("?TableAlias.id < ?", after)
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, "", fmt.Errorf("usermgmt: audit trail: %w", err)
@@ -163,6 +195,63 @@ func (s *Service) AuditTrail(ctx context.Context, db bun.IDB, actor, userID uuid
 		next = base64.RawURLEncoding.EncodeToString(last[:])
 	}
 	return recs, next, nil
+}
+
+// AuditQuery selects audit records about one user, for packages built on
+// usermgmt that show them beside their own data (the activity timeline).
+type AuditQuery struct {
+	// UserID is the user acted on; required.
+	UserID uuid.UUID
+	// OperatorOnly keeps the records of operator actions (OperatorID set).
+	OperatorOnly bool
+	// Actions keeps only these actions; empty keeps all.
+	Actions []string
+	// From (inclusive) and To (exclusive) bound At; nil is unbounded.
+	From, To *time.Time
+	// Limit bounds the number of records, newest first; 1–1000, zero
+	// means 200.
+	Limit int
+}
+
+// QueryAudit returns a user's audit records matching q, newest first,
+// with their reasons. Host path: no permission check — the caller has
+// authorized the operator for what it shows (the activity package checks
+// its own permission). Returns a *ValidationError for a bad limit or a
+// missing user.
+func (s *Service) QueryAudit(ctx context.Context, db bun.IDB, q AuditQuery) ([]AuditRecord, error) {
+	if q.UserID == uuid.Nil {
+		return nil, invalid("user_id", "required", "is required")
+	}
+	if q.Limit == 0 {
+		q.Limit = 200
+	}
+	if q.Limit < 1 || q.Limit > 1000 {
+		return nil, invalid("limit", "range", "must be between 1 and 1000")
+	}
+	var recs []AuditRecord
+	sq := auditSelect(db, &recs).Where("?TableAlias.user_id = ?", q.UserID).OrderExpr("?TableAlias.id DESC").Limit(int64(q.Limit))
+	if q.OperatorOnly {
+		sq = sq.Where("?TableAlias.operator_id IS NOT NULL")
+	}
+	if len(q.Actions) > 0 {
+		sq = sq.Where("?TableAlias.action IN (?)", bun.List(q.Actions))
+	}
+	if q.From != nil {
+		sq = sq.Where("?TableAlias.at >= ?", q.From.UTC())
+	}
+	if q.To != nil {
+		sq = sq.Where("?TableAlias.at < ?", q.To.UTC())
+	}
+	if err := sq.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("usermgmt: query audit: %w", err)
+	}
+	return recs, nil
+}
+
+// auditSelect selects audit records into dst with their reasons.
+func auditSelect(db bun.IDB, dst *[]AuditRecord) *bun.SelectQuery {
+	return db.NewSelect().Model(dst).ColumnExpr("?TableAlias.*").ColumnExpr("COALESCE(r.reason, '') AS reason").
+		Join("LEFT JOIN userdesk_audit_reasons AS r ON r.audit_id = ?TableAlias.id")
 }
 
 // jsonValue renders v for Before/After maps in a stable JSON-friendly form.

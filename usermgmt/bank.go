@@ -2,84 +2,16 @@ package usermgmt
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 )
-
-// BankKeyring holds the AES-256 keys that seal bank details at rest. New
-// records are sealed with the current key; records sealed with an older key
-// still open as long as that key stays in the ring, so keys rotate without
-// re-encrypting everything at once. The host supplies the keys (from its
-// secret store); they never touch the database.
-type BankKeyring struct {
-	current string
-	aeads   map[string]cipher.AEAD
-}
-
-// NewBankKeyring returns a key ring sealing with keys[current]. Each key
-// must be 32 bytes (AES-256); key IDs are short names such as "2026-11".
-func NewBankKeyring(current string, keys map[string][]byte) (*BankKeyring, error) {
-	if _, ok := keys[current]; !ok {
-		return nil, fmt.Errorf("usermgmt: bank keyring: current key %q not in the ring", current)
-	}
-	r := &BankKeyring{current: current, aeads: map[string]cipher.AEAD{}}
-	for id, key := range keys {
-		if id == "" || len(id) > 64 {
-			return nil, fmt.Errorf("usermgmt: bank keyring: key id %q must be 1-64 bytes", id)
-		}
-		if len(key) != 32 {
-			return nil, fmt.Errorf("usermgmt: bank keyring: key %q is %d bytes, want 32", id, len(key))
-		}
-		block, err := aes.NewCipher(key)
-		if err != nil {
-			return nil, fmt.Errorf("usermgmt: bank keyring: %w", err)
-		}
-		aead, err := cipher.NewGCM(block)
-		if err != nil {
-			return nil, fmt.Errorf("usermgmt: bank keyring: %w", err)
-		}
-		r.aeads[id] = aead
-	}
-	return r, nil
-}
-
-// seal encrypts plain with the current key; the user ID is bound as
-// additional data, so a sealed record copied onto another user won't open.
-func (r *BankKeyring) seal(userID uuid.UUID, plain []byte) (keyID string, sealed []byte, err error) {
-	aead := r.aeads[r.current]
-	nonce := make([]byte, aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", nil, fmt.Errorf("usermgmt: bank seal: %w", err)
-	}
-	return r.current, aead.Seal(nonce, nonce, plain, userID[:]), nil
-}
-
-func (r *BankKeyring) open(userID uuid.UUID, keyID string, sealed []byte) ([]byte, error) {
-	aead, ok := r.aeads[keyID]
-	if !ok {
-		return nil, fmt.Errorf("%w: key %q", ErrNoBankKey, keyID)
-	}
-	if len(sealed) < aead.NonceSize() {
-		return nil, errors.New("usermgmt: bank open: sealed record too short")
-	}
-	plain, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], userID[:])
-	if err != nil {
-		return nil, fmt.Errorf("usermgmt: bank open: %w", err)
-	}
-	return plain, nil
-}
 
 // BankAccount is a payout bank account.
 type BankAccount struct {
@@ -108,68 +40,6 @@ type bankAccountRow struct {
 }
 
 // ibanLengths is the IBAN length of each country of the SWIFT IBAN registry.
-var ibanLengths = map[string]int{
-	"AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27,
-	"BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28,
-	"EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
-	"GL": 18, "GR": 27, "GT": 28, "HN": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26,
-	"IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21,
-	"LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28,
-	"NL": 18, "NO": 15, "OM": 23, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22,
-	"RU": 33, "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25,
-	"SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
-}
-
-var (
-	ibanShape = regexp.MustCompile(`^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$`)
-	bicShape  = regexp.MustCompile(`^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$`)
-)
-
-// NormalizeIBAN removes spaces and dashes and upper-cases.
-func NormalizeIBAN(s string) string {
-	return strings.ToUpper(strings.NewReplacer(" ", "", "-", "", "\t", "").Replace(s))
-}
-
-// ValidIBAN reports whether s (in electronic form, see NormalizeIBAN) is an
-// IBAN of a registry country with the right length and a valid ISO 7064
-// mod 97-10 checksum.
-func ValidIBAN(s string) bool {
-	if !ibanShape.MatchString(s) {
-		return false
-	}
-	if n, ok := ibanLengths[s[:2]]; !ok || n != len(s) {
-		return false
-	}
-	var digits strings.Builder
-	for _, r := range s[4:] + s[:4] {
-		if r >= 'A' && r <= 'Z' {
-			fmt.Fprintf(&digits, "%d", r-'A'+10)
-		} else {
-			digits.WriteRune(r)
-		}
-	}
-	n, ok := new(big.Int).SetString(digits.String(), 10)
-	return ok && new(big.Int).Mod(n, big.NewInt(97)).Int64() == 1
-}
-
-// MaskIBAN keeps the country code and the last 4 characters:
-// "FR7630006000011234567890189" becomes "FR ••• 0189".
-func MaskIBAN(iban string) string {
-	if len(iban) < 8 {
-		return "•••"
-	}
-	return iban[:2] + " ••• " + iban[len(iban)-4:]
-}
-
-// maskHolder keeps the first letter of each word.
-func maskHolder(s string) string {
-	words := strings.Fields(s)
-	for i, w := range words {
-		r := []rune(w)
-		words[i] = string(r[0]) + "•••"
-	}
-	return strings.Join(words, " ")
-}
 
 func (s *Service) checkBankAccount(in *BankAccount) error {
 	in.Holder = strings.TrimSpace(in.Holder)
@@ -203,8 +73,13 @@ func (s *Service) SetBankAccount(ctx context.Context, db bun.IDB, actor, userID 
 }
 
 // SetOwnBankAccount stores the user's own bank account (front office):
-// SetBankAccount without the permission check and the audit record.
+// SetBankAccount without the permission check and the audit record. Never
+// under an impersonation: payout details are the user's to give
+// (ErrUnderImpersonation).
 func (s *Service) SetOwnBankAccount(ctx context.Context, db bun.IDB, userID uuid.UUID, in BankAccount) error {
+	if err := NotImpersonated(ctx); err != nil {
+		return err
+	}
 	return s.setBankAccount(ctx, db, nil, userID, in)
 }
 
@@ -278,17 +153,40 @@ func (s *Service) GetBankAccount(ctx context.Context, db bun.IDB, actor, userID 
 			out = acct
 			return err
 		}
-		acct.IBAN, acct.Holder, acct.Masked = MaskIBAN(acct.IBAN), maskHolder(acct.Holder), true
+		acct.mask()
 		out = acct
 		return nil
 	})
 	return out, err
 }
 
+// mask hides the holder (initials) and the IBAN (country code and last
+// 4), and sets Masked.
+func (a *BankAccount) mask() {
+	a.IBAN, a.Holder, a.Masked = MaskIBAN(a.IBAN), maskHolder(a.Holder), true
+}
+
 // GetOwnBankAccount reads the user's own bank account in clear (front
-// office). Returns ErrNotFound when there is none.
+// office). Under an impersonation (ctx carries an Impersonator) it is
+// masked unless the operator holds PermReadPersonalData, and a clear view
+// is audited (ActionPersonalDataView). Returns ErrNotFound when there is
+// none, or a *PermissionError for an impersonating operator who may no
+// longer impersonate.
 func (s *Service) GetOwnBankAccount(ctx context.Context, db bun.IDB, userID uuid.UUID) (*BankAccount, error) {
-	return s.readBankAccount(ctx, db, userID)
+	acct, err := s.readBankAccount(ctx, db, userID)
+	if err != nil {
+		return nil, err
+	}
+	if imp, ok := ImpersonatorFrom(ctx); ok {
+		clear, err := s.impersonatorView(ctx, db, imp, userID, "bank_account")
+		if err != nil {
+			return nil, err
+		}
+		if !clear {
+			acct.mask()
+		}
+	}
+	return acct, nil
 }
 
 func (s *Service) readBankAccount(ctx context.Context, db bun.IDB, userID uuid.UUID) (*BankAccount, error) {

@@ -39,6 +39,10 @@ var slugShape = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 func (s *Service) CreateCategory(ctx context.Context, db bun.IDB, actor uuid.UUID, slug, name string) (*Category, error) {
 	slug, name = strings.TrimSpace(slug), strings.TrimSpace(name)
 	verr := &ValidationError{}
+	checkTexts(struct {
+		Slug string `json:"slug"`
+		Name string `json:"name"`
+	}{slug, name}, verr)
 	if !slugShape.MatchString(slug) || len(slug) > 64 {
 		verr.Fields = append(verr.Fields, FieldError{Field: "slug", Rule: "slug", Message: "must be 1-64 lowercase letters, digits and dashes"})
 	}
@@ -121,7 +125,7 @@ func (s *Service) SetUserCategories(ctx context.Context, db bun.IDB, actor, user
 			return err
 		}
 		if len(want) > 0 {
-			n, err := tx.NewSelect().Model((*Category)(nil)).Where("id IN (?)", bun.In(keys(want))).Count(ctx)
+			n, err := tx.NewSelect().Model((*Category)(nil)).Where("id IN (?)", bun.List(keys(want))).Count(ctx)
 			if err != nil {
 				return fmt.Errorf("usermgmt: set categories: %w", err)
 			}

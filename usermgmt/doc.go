@@ -13,6 +13,49 @@
 // included). The tables are created by package migrations and start with
 // "userdesk_".
 //
+// # Who acts: the naming convention
+//
+// Every method says by its shape who acts, and so what is checked:
+//
+//   - An operator acts: the method takes the operator's ID as its first
+//     argument after the database (actor), checks the permission with
+//     [Service.Authorize] inside its transaction, audits the change, and
+//     masks personal data in what it returns unless the operator holds
+//     [PermReadPersonalData] ([Service.GetUser], [Service.UpdateUser],
+//     [Service.ChangeStatus], …).
+//   - The user acts on their own account (front office): the method is
+//     named Own… and takes the user's ID ([Service.GetOwnUser],
+//     [Service.UpdateOwnProfile], [Service.ChangeOwnPassword]). No
+//     permission check, no audit record; under an impersonation (the
+//     context carries an [Impersonator], put there by package
+//     usermgmt/impersonation) the operator's permissions decide what is
+//     masked, clear views are audited, and credentials cannot be changed
+//     ([ErrUnderImpersonation]).
+//   - An automatic flow acts (an email link, a PSP webhook): the method is
+//     named …BySystem or says so ([Service.SetVerificationBySystem],
+//     [Service.SetPSPDetails]): no permission check.
+//   - The host acts (setup, operator administration from its own code):
+//     host paths say "Host path: no permission check" in their
+//     documentation ([Service.CreateOperator], [Service.SetOperatorRoles]).
+//
+// # Extension points for packages built on usermgmt
+//
+// Packages such as verification, referral, thirdparty and
+// usermgmt/activity meet usermgmt, never each other:
+//
+//   - Permissions: each exports its constants and a []PermissionDef that
+//     the host passes in [Config.Permissions]; admin gets every known
+//     permission, the built-in roles each definition names get it, and
+//     [Service.KnowsPermission] lets a package's constructor refuse a host
+//     that forgot to register them.
+//   - Hooks inside the caller's transaction: [Service.OnStatusChange],
+//     [Service.OnProfileChange] (changed field names and the actor),
+//     [Service.OnErase] (delete or anonymise the package's personal data),
+//     [Service.OnPasswordSet].
+//   - [Service.Authorize] and [Service.RecordAudit] for their own operator
+//     actions, [Invalid] and [ValidationError.Add] for their bad input, and
+//     package usermgmt/usermgmttest for their tests.
+//
 // # Users
 //
 // A [User] is a vendor, a customer or both ([RoleAsker], [RoleOfferor]). On
@@ -45,8 +88,29 @@
 // New users start with the platform's default ([Settings.DefaultUserStatus]:
 // live unless the platform reviews new accounts). [Service.ChangeStatus]
 // takes the acting operator and a reason, is audited, and calls the hooks
-// registered with [Service.OnStatusChange] inside its transaction (for
-// example to end an invalidated user's sessions).
+// registered with [Service.OnStatusChange] inside its transaction. [New]
+// registers one itself: a user whose new status forbids logging in, or who
+// is erased, loses every session in the same transaction; and
+// [Service.ResolveSession] refuses the session of such a user
+// ([ErrLoginRefused]) even when a host changed the status behind the
+// library's back.
+//
+// # Personal data and who sees it
+//
+// [PersonalFields] lists what counts as personal data: email, phone, date
+// of birth, postal and location addresses, the PSP's identifier and the
+// bank account. Support (no [PermReadPersonalData]) sees "no personal
+// data": every operator read — [Service.GetUser], [Service.GetUserDetail],
+// [Service.ListGuests], the users list, exports — returns those fields
+// masked and says so (User.Masked, Guest.Masked, ListRow.Masked); the
+// derived search columns are cleared too. Names, company, picture,
+// languages, time zone and country of residence stay visible: support
+// finds and helps users by them. Erased users are [ErrNotFound] in every
+// operator read. An impersonating operator sees through the Own… reads
+// exactly what the back office would show them, and each clear view of
+// personal data is audited ([ActionPersonalDataView]). The public profile
+// ([Service.GetPublicProfile]) is assembled here, hidden by the status
+// policy ([ErrProfileHidden]).
 //
 // # Operators and permissions
 //
@@ -54,10 +118,13 @@
 // office only ([Service.AuthenticateOperator]) and act through the
 // [Permission]s of their roles. The built-in roles are admin (everything),
 // support (no personal data, exports, deletion, fees or settings) and
-// finance (personal data, fees, exports); a host adds or redefines roles in
+// finance (personal data, fees, exports, impersonation); roles are
+// [OperatorRole]s, not to be confused with a user's [Role]. A host adds or
+// redefines roles in
 // [Config.Roles] — role definitions live in code, operators' role names in
 // the database. Every operator-facing method takes the acting operator's ID
-// and checks the permission itself ([Service.Authorize]), returning a
+// and checks the permission itself ([Service.Authorize], with
+// [Service.Can] for an operator already loaded), returning a
 // [*PermissionError] that matches [ErrForbidden]; a deactivated operator is
 // refused everything at once. Creating operators, changing their roles and
 // deactivating them are host paths without a permission check.
@@ -67,9 +134,14 @@
 // Every operator mutation writes an [AuditRecord] in its own transaction:
 // operator, user, action, time (UTC), reason, the names of the changed
 // fields, and before/after values only for non-personal fields (status,
-// roles, type, fees, flags). Personal data never enters the log, so erasing
-// a user never touches it and the log stays append-only: triggers refuse
-// UPDATE and DELETE on both dialects (and TRUNCATE on PostgreSQL).
+// roles, type, fees, flags). The log is append-only: triggers refuse
+// UPDATE and DELETE on both dialects (and TRUNCATE on PostgreSQL). Reasons
+// are free text that operators type and that do name people and quote
+// tickets, so they are kept beside the log (userdesk_audit_reasons, keyed
+// by record and user) rather than in it: erasing the user deletes them and
+// the log itself never changes. (Crypto-shredding — reasons encrypted
+// under a per-user key that erasure destroys — was the alternative; a side
+// table needs no key management and reads with one join.)
 // [Service.AuditTrail] pages through a user's records, newest first.
 //
 // # The detail view
@@ -124,9 +196,13 @@
 // tombstone stays — UID, creation time, status Invalidated, deleted at and
 // deleted by — because the host's bookings, listings and payments refer to
 // the UID and must stay valid, and because a UID must never be reused. The
-// audit log stays too: it never held personal data (operators are asked
-// not to write any in reasons). The email is free for a new registration
-// at once. Writes to a tombstone return [ErrNotFound].
+// audit log stays too (it holds no personal data); the reasons typed about
+// the user are deleted from beside it, and the impersonation package
+// blanks its token reasons, through [Service.OnErase]. The email is free
+// for a new registration at once. Reads and writes of a tombstone return
+// [ErrNotFound]. On SQLite the erased values are zeroed in the database
+// file (secure_delete) and the write-ahead log is checkpointed; on
+// PostgreSQL dead row versions stay until VACUUM (see [Service.EraseUser]).
 //
 // # Users list
 //
@@ -139,10 +215,14 @@
 // inclusive, to exclusive), standard versus customized fees (the rule of
 // fees.Override.Mode), the three verification flags, category. The keyword
 // box searches first and last name, full name, email, phone and company as
-// substrings, ignoring case and accents ([NormalizeSearch]); several words
-// must all match, in any order; a keyword of digits and phone punctuation
-// also matches the phone's digits (a national 0 or international 00
-// dropped); a UID or a complete email address finds exactly its user.
+// substrings, ignoring case and accents and folding the letters that do
+// not decompose (Ø, Ł, ı, ß: [NormalizeSearch], one normaliser for both
+// dialects); several words must all match, in any order; a keyword of
+// digits and phone punctuation also matches the phone's digits (a national
+// 0 or international 00 dropped); a UID or a complete email address finds
+// exactly its user. For an operator who sees email and phone masked, the
+// search is no oracle: email and phone match only complete (see
+// [ListQuery.Keyword]), names, company and UID stay substrings.
 //
 // Orders ([ListSort]): creation date (default, newest first), last update,
 // and alphabetical (last name then first name, compared on a key
@@ -187,10 +267,12 @@
 // # Errors
 //
 // Errors match the sentinels with errors.Is: [ErrNotFound], [ErrInvalid]
-// (a [*ValidationError] naming each bad field by its JSON name),
-// [ErrConflict] ([ErrStaleVersion], [ErrEmailTaken]), [ErrForbidden],
-// [ErrInvalidCredentials], [ErrLoginRefused], [ErrInvalidCursor],
-// [ErrCounterNegative], [ErrNoBankKey].
+// (a [*ValidationError] naming each bad field by its JSON name and rule),
+// [ErrConflict] ([ErrStaleVersion], [ErrEmailTaken]), [ErrForbidden]
+// ([ErrUnderImpersonation]), [ErrProfileHidden], [ErrInvalidCredentials],
+// [ErrLoginRefused], [ErrSessionInvalid], [ErrInvalidCursor],
+// [ErrCounterNegative], [ErrNoBankKey], [ErrPasswordMismatch],
+// [ErrMalformedHash]; all are declared in one place.
 //
 // # Platform settings
 //

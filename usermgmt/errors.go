@@ -28,6 +28,13 @@ var (
 	// ErrForbidden is returned when the acting operator is inactive or
 	// lacks the permission; the error is a *PermissionError.
 	ErrForbidden = errors.New("usermgmt: forbidden")
+	// ErrUnderImpersonation is returned when an action only the user may
+	// take (changing their password, say) is attempted under an
+	// impersonation, whatever its scope. It matches ErrForbidden.
+	ErrUnderImpersonation = fmt.Errorf("usermgmt: not allowed under an impersonation: %w", ErrForbidden)
+	// ErrProfileHidden is returned when a user's status hides their
+	// public profile; the error is a *ProfileHiddenError.
+	ErrProfileHidden = errors.New("usermgmt: profile hidden")
 	// ErrInvalidCredentials is returned when the email is unknown or the
 	// password wrong; the two are deliberately indistinguishable.
 	ErrInvalidCredentials = errors.New("usermgmt: invalid email or password")

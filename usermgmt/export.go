@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -45,9 +46,14 @@ var exportColumns = [...]string{
 // columns are those of ListRow: dates in ISO 8601 UTC (typed date cells in
 // XLSX), counters as numbers, email and phone masked unless the operator
 // holds PermReadPersonalData. A text cell that a spreadsheet would run as
-// a formula (starting with =, +, -, @, tab, carriage return or NUL) gets a
-// leading "'" in both formats (OWASP ASVS 5.0 1.2.10); a phone number
-// "+33…" therefore reads "'+33…". An XLSX sheet holds at most 1,048,575
+// a formula (starting with =, +, -, @, tab, carriage return, line feed,
+// NUL, or a full-width or small form of =, +, - or @ such as ＝ U+FF1D
+// and ﹦ U+FE66) is neutralised (OWASP ASVS 5.0 1.2.10): in CSV it gets a
+// leading "'", so a phone number "+33…" reads "'+33…"; in XLSX every text
+// cell is a typed string cell, which is never evaluated, and such a cell
+// also carries the quote-prefix style, so that editing it keeps it text,
+// with no visible "'". XLSX columns have widths that show a whole date.
+// An XLSX sheet holds at most 1,048,575
 // users under its header; the export continues on sheets "Users (2)",
 // "Users (3)", …. Both formats go straight to w, batch by batch (XLSX as
 // a zip archive streamed part by part), with no temporary file.
@@ -78,7 +84,7 @@ func (s *Service) ExportUsers(ctx context.Context, db bun.IDB, actor uuid.UUID, 
 	if err != nil {
 		return 0, err
 	}
-	if err := lq.resolve(ctx, db); err != nil {
+	if err := lq.resolve(ctx, db, s.seesPersonalData(op)); err != nil {
 		return 0, err
 	}
 	plain := s.Can(op, PermReadPersonalData)
@@ -193,16 +199,26 @@ type exportWriter interface {
 	abort()
 }
 
-// neutralize makes a text cell safe from formula injection: a value that
-// starts with =, +, -, @, tab, carriage return or NUL gets a leading "'",
-// which spreadsheets show as text.
+// neutralize makes a CSV cell safe from formula injection: a value that
+// looksLikeFormula gets a leading "'", which spreadsheets show as text.
 func neutralize(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r', 0:
+	if looksLikeFormula(s) {
 		return "'" + s
 	}
 	return s
+}
+
+// looksLikeFormula reports whether a spreadsheet could take s for a
+// formula: it starts with =, +, -, @, tab, carriage return, line feed or
+// NUL, or with one of the full-width and small forms of =, +, - and @
+// that spreadsheets treat alike (＝ U+FF1D, ﹦ U+FE66, ＋ U+FF0B,
+// ﹢ U+FE62, － U+FF0D, ﹣ U+FE63, ＠ U+FF20, − U+2212).
+func looksLikeFormula(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	switch r {
+	case '=', '+', '-', '@', '\t', '\r', '\n', 0,
+		'\uFF1D', '\uFE66', '\uFF0B', '\uFE62', '\uFF0D', '\uFE63', '\uFF20', '\u2212':
+		return s != ""
+	}
+	return false
 }

@@ -64,6 +64,8 @@ func TestNeutralize(t *testing.T) {
 	for in, want := range map[string]string{
 		"=1+2": "'=1+2", "+33": "'+33", "-1": "'-1", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx", "\rx": "'\rx",
 		"\x00x": "'\x00x", "plain": "plain", "": "", "a=b": "a=b", "'quoted": "'quoted",
+		"\nx": "'\nx", "＝1+2": "'＝1+2", "﹦1+2": "'﹦1+2", "＋33": "'＋33", "－1": "'－1", "＠SUM(A1)": "'＠SUM(A1)",
+		"﹢1": "'﹢1", "﹣1": "'﹣1", "−1": "'−1", "Ødegård": "Ødegård",
 	} {
 		if got := neutralize(in); got != want {
 			t.Errorf("neutralize(%q) = %q, want %q", in, got, want)

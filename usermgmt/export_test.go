@@ -22,9 +22,12 @@ import (
 
 // exportCells is what an export should hold for a list row: text cells
 // neutralised, dates in ISO 8601, counters as digits.
-func exportCells(r usermgmt.ListRow) []string {
+// exportCells is a row as the export should write it: in CSV with text
+// cells neutralised by a leading quote, in XLSX as they are (typed string
+// cells).
+func exportCells(r usermgmt.ListRow, format usermgmt.ExportFormat) []string {
 	n := func(s string) string {
-		if s != "" && strings.ContainsRune("=+-@\t\r\x00", rune(s[0])) {
+		if format == usermgmt.ExportCSV && s != "" && strings.ContainsRune("=+-@\t\r\n\x00", rune(s[0])) {
 			return "'" + s
 		}
 		return s
@@ -117,7 +120,7 @@ func TestExportUsers(t *testing.T) {
 				t.Run(string(format)+"/"+c.name, func(t *testing.T) {
 					want := [][]string{exportHeader}
 					for _, r := range all(t, f.s, db, c.lister, c.q) {
-						want = append(want, exportCells(r))
+						want = append(want, exportCells(r, format))
 					}
 					before := countAudit(t, db)
 					var buf bytes.Buffer
@@ -163,7 +166,25 @@ func TestExportUsers(t *testing.T) {
 				t.Fatal(err)
 			}
 			rows := readExport(t, format, buf.Bytes())
-			if len(rows) != 2 || rows[1][1] != "'=1+2 @SUM(A1)" {
+			want := "'=1+2 @SUM(A1)" // CSV: the visible quote
+			if format == usermgmt.ExportXLSX {
+				want = "=1+2 @SUM(A1)" // XLSX: a typed string with the quote-prefix style
+				xf, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if typ, _ := xf.GetCellType("Users", "B2"); typ != excelize.CellTypeInlineString {
+					t.Fatalf("B2 type %v, want an inline string", typ)
+				}
+				id, _ := xf.GetCellStyle("Users", "B2")
+				if st, err := xf.GetStyle(id); err != nil || st.NumFmt != 49 {
+					t.Fatalf("B2 style %d %+v %v: want the text format with quote prefix", id, st, err)
+				}
+				if w, _ := xf.GetColWidth("Users", "I"); w < 20 {
+					t.Fatalf("date column width %v shows ###", w)
+				}
+			}
+			if len(rows) != 2 || rows[1][1] != want {
 				t.Fatalf("%s: rows %q", format, rows)
 			}
 		}

@@ -139,7 +139,7 @@ func (e *xlsxExport) nextSheet() error {
 		return err
 	}
 	e.bw = bufio.NewWriterSize(f, 64<<10)
-	_, _ = e.bw.WriteString(xml.Header + `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+	_, _ = e.bw.WriteString(xml.Header + `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">` + xlsxCols + `<sheetData>`)
 	e.row = 1
 	_, _ = e.bw.WriteString(`<row r="1">`)
 	for i, h := range exportColumns {
@@ -148,6 +148,22 @@ func (e *xlsxExport) nextSheet() error {
 	_, err = e.bw.WriteString(`</row>`)
 	return err
 }
+
+// xlsxWidths are the columns' widths in characters, wide enough for a
+// date in the ISO 8601 format (20 characters) and a UUID (36), so that no
+// cell shows as ###.
+var xlsxWidths = [len(exportColumns)]int{40, 28, 32, 18, 10, 20, 12, 12, 22, 10, 10, 10, 38}
+
+// xlsxCols is the <cols> element of every sheet.
+var xlsxCols = func() string {
+	var b strings.Builder
+	b.WriteString("<cols>")
+	for i, w := range xlsxWidths {
+		fmt.Fprintf(&b, `<col min="%d" max="%d" width="%d" customWidth="1"/>`, i+1, i+1, w)
+	}
+	b.WriteString("</cols>")
+	return b.String()
+}()
 
 // xlsxColumns are the column letters of the export's columns.
 var xlsxColumns = [len(exportColumns)]string{"A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M"}
@@ -161,15 +177,20 @@ func (e *xlsxExport) ref(col int) {
 	_ = e.bw.WriteByte('"')
 }
 
-// text writes an inline string cell (empty strings write no cell). XML
-// escaping replaces characters XML cannot hold (NUL, other controls) with
-// U+FFFD.
+// text writes an inline string cell (empty strings write no cell): a
+// typed string, which a spreadsheet never evaluates. A value that looks
+// like a formula also gets style 2 (quotePrefix), so that editing the
+// cell keeps it text. XML escaping replaces characters XML cannot hold
+// (NUL, other controls) with U+FFFD.
 func (e *xlsxExport) text(col int, s string) {
 	if s == "" {
 		return
 	}
 	_, _ = e.bw.WriteString(`<c`)
 	e.ref(col)
+	if looksLikeFormula(s) {
+		_, _ = e.bw.WriteString(` s="2"`)
+	}
 	_, _ = e.bw.WriteString(` t="inlineStr"><is><t xml:space="preserve">`)
 	_ = xml.EscapeText(e.bw, []byte(s))
 	_, _ = e.bw.WriteString(`</t></is></c>`)
@@ -205,12 +226,12 @@ func (e *xlsxExport) write(r *ListRow) error {
 	_, _ = e.bw.WriteString(`<row r="`)
 	_, _ = e.bw.Write(e.num)
 	_, _ = e.bw.WriteString(`">`)
-	e.text(0, neutralize(r.PictureURL))
-	e.text(1, neutralize(r.FullName))
-	e.text(2, neutralize(r.Email))
-	e.text(3, neutralize(r.Phone))
-	e.text(4, neutralize(r.PreferredLanguage))
-	e.text(5, neutralize(r.Timezone))
+	e.text(0, r.PictureURL)
+	e.text(1, r.FullName)
+	e.text(2, r.Email)
+	e.text(3, r.Phone)
+	e.text(4, r.PreferredLanguage)
+	e.text(5, r.Timezone)
 	e.text(6, string(r.Fees))
 	e.text(7, string(r.Status))
 	serial := float64(r.CreatedAt.Sub(excelEpoch)) / float64(24*time.Hour)
@@ -280,14 +301,16 @@ const xlsxRootRels = xml.Header + `<Relationships xmlns="http://schemas.openxmlf
 	`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>` +
 	`</Relationships>`
 
-// xlsxStyles defines style 1: dates shown as ISO 8601 UTC.
+// xlsxStyles defines style 1, dates shown as ISO 8601 UTC, and style 2,
+// text with the quote prefix (kept as text when edited).
 const xlsxStyles = xml.Header + `<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">` +
 	`<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd&quot;T&quot;hh:mm:ss&quot;Z&quot;"/></numFmts>` +
 	`<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>` +
 	`<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>` +
 	`<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>` +
 	`<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>` +
-	`<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>` +
-	`<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>` +
+	`<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>` +
+	`<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>` +
+	`<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" quotePrefix="1"/></cellXfs>` +
 	`<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>` +
 	`</styleSheet>`

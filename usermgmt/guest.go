@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -47,6 +45,15 @@ type Guest struct {
 	CreatedAt   time.Time  `bun:"created_at,notnull" json:"created_at"`
 	UpdatedAt   time.Time  `bun:"updated_at,notnull" json:"updated_at"`
 	Version     int64      `bun:"version,notnull" json:"version"`
+	// Masked is true when the reader may not see personal data: Email is
+	// then masked (MaskEmail).
+	Masked bool `bun:"-" json:"masked"`
+}
+
+// maskPersonal hides the guest's email for a reader without
+// PermReadPersonalData.
+func (g *Guest) maskPersonal() {
+	g.Email, g.EmailNormalized, g.Masked = MaskEmail(g.Email), "", true
 }
 
 type guestRole struct {
@@ -85,10 +92,14 @@ func hashToken(token string) string {
 
 // InviteGuest records a user's invitation (front office) and returns it
 // with the invitation token, which the host sends to the guest (only its
-// hash is stored). Returns ErrNotFound for an unknown owner, a
-// *ValidationError naming email or roles, ErrConflict when the owner
-// already invited that email.
+// hash is stored). Never under an impersonation: an operator must not
+// give themself a way into the account (ErrUnderImpersonation). Returns
+// ErrNotFound for an unknown owner, a *ValidationError naming email or
+// roles, ErrConflict when the owner already invited that email.
 func (s *Service) InviteGuest(ctx context.Context, db bun.IDB, ownerID uuid.UUID, in GuestInvite) (*Guest, string, error) {
+	if err := NotImpersonated(ctx); err != nil {
+		return nil, "", err
+	}
 	in.Email = strings.TrimSpace(in.Email)
 	if err := s.check(in); err != nil {
 		return nil, "", err
@@ -129,55 +140,96 @@ func (s *Service) InviteGuest(ctx context.Context, db bun.IDB, ownerID uuid.UUID
 }
 
 // ListGuests returns the guests a user invited, oldest first, for an
-// operator holding PermReadUsers. Returns a *PermissionError.
+// operator holding PermReadUsers; their emails are masked unless the
+// operator holds PermReadPersonalData. Returns a *PermissionError, or
+// ErrNotFound for an unknown or erased user.
 func (s *Service) ListGuests(ctx context.Context, db bun.IDB, actor, ownerID uuid.UUID) ([]Guest, error) {
-	if _, err := s.Authorize(ctx, db, actor, PermReadUsers); err != nil {
+	op, err := s.Authorize(ctx, db, actor, PermReadUsers)
+	if err != nil {
 		return nil, err
 	}
-	return listGuests(ctx, db, "owner_id = ?", ownerID)
-}
-
-// ListOwnGuests returns the user's own guests (front office).
-func (s *Service) ListOwnGuests(ctx context.Context, db bun.IDB, ownerID uuid.UUID) ([]Guest, error) {
-	return listGuests(ctx, db, "owner_id = ?", ownerID)
-}
-
-func listGuests(ctx context.Context, db bun.IDB, where string, arg any) ([]Guest, error) {
-	var gs []Guest
-	if err := db.NewSelect().Model(&gs).Where(where, arg).Order("created_at", "id").Scan(ctx); err != nil {
-		return nil, fmt.Errorf("usermgmt: list guests: %w", err)
+	st, err := s.UserStanding(ctx, db, ownerID)
+	if err != nil {
+		return nil, err
 	}
-	for i := range gs {
-		if err := loadGuestRoles(ctx, db, &gs[i]); err != nil {
-			return nil, err
+	if st.Deleted {
+		return nil, ErrNotFound
+	}
+	gs, err := listGuests(ctx, db, "owner_id = ?", ownerID)
+	if err != nil {
+		return nil, err
+	}
+	if !s.seesPersonalData(op) {
+		for i := range gs {
+			gs[i].maskPersonal()
 		}
 	}
 	return gs, nil
 }
 
-func getGuest(ctx context.Context, db bun.IDB, where string, arg any) (*Guest, error) {
-	g := new(Guest)
-	err := db.NewSelect().Model(g).Where(where, arg).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
+// ListOwnGuests returns the user's own guests (front office). Under an
+// impersonation their emails are masked unless the operator holds
+// PermReadPersonalData (a clear view is audited).
+func (s *Service) ListOwnGuests(ctx context.Context, db bun.IDB, ownerID uuid.UUID) ([]Guest, error) {
+	gs, err := listGuests(ctx, db, "owner_id = ?", ownerID)
+	if err != nil || len(gs) == 0 {
+		return gs, err
 	}
-	if err != nil {
-		return nil, fmt.Errorf("usermgmt: get guest: %w", err)
+	if imp, ok := ImpersonatorFrom(ctx); ok {
+		clear, err := s.impersonatorView(ctx, db, imp, ownerID, "guests.email")
+		if err != nil {
+			return nil, err
+		}
+		for i := range gs {
+			if !clear {
+				gs[i].maskPersonal()
+			}
+		}
 	}
-	return g, loadGuestRoles(ctx, db, g)
+	return gs, nil
 }
 
-func loadGuestRoles(ctx context.Context, db bun.IDB, g *Guest) error {
-	var rs []guestRole
-	if err := db.NewSelect().Model(&rs).Where("guest_id = ?", g.ID).Order("role").Scan(ctx); err != nil {
-		return fmt.Errorf("usermgmt: guest roles: %w", err)
+// guestRow is a guest read with its roles in one statement.
+type guestRow struct {
+	Guest     `bun:",extend"`
+	RolesJSON string `bun:"roles_json,scanonly"`
+}
+
+// selectGuests reads the guests matching where (a condition on the guests
+// table's columns) with their roles, oldest first, in one statement.
+func selectGuests(ctx context.Context, db bun.IDB, where string, arg any) ([]Guest, error) {
+	var rows []guestRow
+	err := db.NewSelect().Model(&rows).ColumnExpr("?TableAlias.*").
+		ColumnExpr(jsonList(db, "role", "userdesk_guest_roles", "guest_id")+" AS roles_json").
+		Where("?TableAlias."+where, arg).OrderExpr("?TableAlias.created_at, ?TableAlias.id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("usermgmt: list guests: %w", err)
 	}
-	g.Roles = make([]GuestRole, 0, len(rs))
-	for _, r := range rs {
-		g.Roles = append(g.Roles, r.Role)
+	gs := make([]Guest, 0, len(rows))
+	for i := range rows {
+		g := rows[i].Guest
+		if g.Roles, err = decodeList[GuestRole](rows[i].RolesJSON); err != nil {
+			return nil, err
+		}
+		g.CreatedAt, g.UpdatedAt = g.CreatedAt.UTC(), g.UpdatedAt.UTC()
+		gs = append(gs, g)
 	}
-	g.CreatedAt, g.UpdatedAt = g.CreatedAt.UTC(), g.UpdatedAt.UTC()
-	return nil
+	return gs, nil
+}
+
+func listGuests(ctx context.Context, db bun.IDB, where string, arg any) ([]Guest, error) {
+	return selectGuests(ctx, db, where, arg)
+}
+
+func getGuest(ctx context.Context, db bun.IDB, where string, arg any) (*Guest, error) {
+	gs, err := selectGuests(ctx, db, where, arg)
+	if err != nil {
+		return nil, err
+	}
+	if len(gs) == 0 {
+		return nil, ErrNotFound
+	}
+	return &gs[0], nil
 }
 
 func replaceGuestRoles(ctx context.Context, tx bun.IDB, id uuid.UUID, roles []GuestRole) error {
@@ -202,9 +254,12 @@ func replaceGuestRoles(ctx context.Context, tx bun.IDB, id uuid.UUID, roles []Gu
 // names, and roles before and after). Changing the email of an invitation
 // not accepted yet replaces its token: the new token is returned for the
 // host to send, and the old link stops working. Returns a
-// *PermissionError, ErrNotFound, ErrStaleVersion, ErrConflict (email
-// already invited by the same owner), or a *ValidationError.
-func (s *Service) UpdateGuest(ctx context.Context, db bun.IDB, actor, guestID uuid.UUID, upd GuestUpdate) (*Guest, string, error) {
+// *PermissionError, ErrNotFound (also for a guest of another user than
+// ownerID, or of an erased one), ErrStaleVersion, ErrConflict (email
+// already invited by the same owner), or a *ValidationError. The guest
+// returned has its email masked unless the operator holds
+// PermReadPersonalData.
+func (s *Service) UpdateGuest(ctx context.Context, db bun.IDB, actor, ownerID, guestID uuid.UUID, upd GuestUpdate) (*Guest, string, error) {
 	if err := s.check(upd); err != nil {
 		return nil, "", err
 	}
@@ -218,6 +273,15 @@ func (s *Service) UpdateGuest(ctx context.Context, db bun.IDB, actor, guestID uu
 		g, err := getGuest(ctx, tx, "id = ?", guestID)
 		if err != nil {
 			return err
+		}
+		if g.OwnerID != ownerID {
+			return ErrNotFound
+		}
+		if _, err := getLiveUser(ctx, tx, ownerID); err != nil {
+			return err
+		}
+		if !s.seesPersonalData(op) {
+			defer g.maskPersonal()
 		}
 		if g.Version != upd.Version {
 			return ErrStaleVersion
@@ -280,9 +344,13 @@ func (s *Service) UpdateGuest(ctx context.Context, db bun.IDB, actor, guestID uu
 
 // AcceptInvitation links the guest's own user account to the invitation
 // whose token this is. The account's email must be the invited one (any
-// letter case). Returns ErrNotFound for an unknown or used token or an
-// unknown user, or a *ValidationError naming email on a mismatch.
+// letter case). Never under an impersonation (ErrUnderImpersonation).
+// Returns ErrNotFound for an unknown or used token or an unknown user, or
+// a *ValidationError naming email on a mismatch.
 func (s *Service) AcceptInvitation(ctx context.Context, db bun.IDB, token string, guestUserID uuid.UUID) (*Guest, error) {
+	if err := NotImpersonated(ctx); err != nil {
+		return nil, err
+	}
 	var out *Guest
 	err := inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		g, err := getGuest(ctx, tx, "token_hash = ?", hashToken(token))

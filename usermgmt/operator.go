@@ -72,8 +72,12 @@ func (s *Service) GetOperator(ctx context.Context, db bun.IDB, id uuid.UUID) (*O
 // AuthenticateOperator checks an operator's email and password for the back
 // office. An unknown email and a wrong password both return
 // ErrInvalidCredentials after the same amount of work; a deactivated
-// operator gets ErrLoginRefused (after a correct password only).
+// operator gets ErrLoginRefused (after a correct password only). An email
+// that is not text (CheckText) is a *ValidationError naming email.
 func (s *Service) AuthenticateOperator(ctx context.Context, db bun.IDB, email, password string) (*Operator, error) {
+	if err := CheckText("email", email); err != nil {
+		return nil, err
+	}
 	op, err := getOperator(ctx, db, "email_normalized = ?", normalizeEmail(email))
 	if errors.Is(err, ErrNotFound) {
 		s.hasher.VerifyDummy(ctx, password)
@@ -142,21 +146,32 @@ func (s *Service) checkRoleNames(roles []OperatorRole) error {
 	return nil
 }
 
+// operatorRow is an operator read with its roles in one statement.
+type operatorRow struct {
+	Operator  `bun:",extend"`
+	RolesJSON string `bun:"roles_json,scanonly"`
+}
+
+// getOperator reads the operator matching where (a condition on the
+// operators table's columns) with its roles, in one statement: every
+// Authorize runs it. Returns ErrNotFound.
 func getOperator(ctx context.Context, db bun.IDB, where string, arg any) (*Operator, error) {
-	op := new(Operator)
-	err := db.NewSelect().Model(op).Where(where, arg).Scan(ctx)
+	row := new(operatorRow)
+	err := db.NewSelect().Model(row).ColumnExpr("?TableAlias.*").
+		ColumnExpr(jsonList(db, "role", "userdesk_operator_roles", "operator_id")+" AS roles_json").
+		Where("?TableAlias."+where, arg).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("usermgmt: get operator: %w", err)
 	}
-	var roles []operatorRole
-	if err := db.NewSelect().Model(&roles).Where("operator_id = ?", op.ID).Order("role").Scan(ctx); err != nil {
-		return nil, fmt.Errorf("usermgmt: get operator roles: %w", err)
+	op := &row.Operator
+	if op.Roles, err = decodeList[OperatorRole](row.RolesJSON); err != nil {
+		return nil, err
 	}
-	for _, r := range roles {
-		op.Roles = append(op.Roles, r.Role)
+	if len(op.Roles) == 0 {
+		op.Roles = nil
 	}
 	return op, nil
 }

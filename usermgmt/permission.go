@@ -114,7 +114,8 @@ const (
 	// fees or platform settings.
 	RoleSupport OperatorRole = "support"
 	// RoleFinance handles money: reads users with personal data, edits
-	// fees and exports.
+	// fees, exports, and impersonates (seeing the user's pages in clear,
+	// each view audited).
 	RoleFinance OperatorRole = "finance"
 )
 
@@ -129,7 +130,7 @@ func BuiltinRoles() map[OperatorRole][]Permission {
 			PermReadUsers, PermEditProfile, PermChangeStatus, PermSetPassword,
 			PermEditCategories, PermEditVerifications, PermManageGuests, PermImpersonate,
 		},
-		RoleFinance: {PermReadUsers, PermReadPersonalData, PermEditFees, PermExport},
+		RoleFinance: {PermReadUsers, PermReadPersonalData, PermEditFees, PermExport, PermImpersonate},
 	}
 }
 

@@ -1,50 +1,20 @@
 package usermgmt
 
-import (
-	"strings"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
-)
+import "github.com/userdesk/userdesk/internal/searchtext"
 
 // NormalizeSearch folds s the way the search columns are stored: Unicode
-// NFKD with combining marks removed, lowercased, whitespace collapsed to
-// single spaces. "Élodie  MÜLLER" becomes "elodie muller".
-func NormalizeSearch(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	space := false
-	for _, r := range norm.NFKD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-			continue
-		case unicode.IsSpace(r):
-			space = b.Len() > 0
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
+// NFKD with combining marks removed, the letters that do not decompose
+// transliterated to ASCII (Ø→o, Ł→l, ı→i, ß→ss), lowercased, whitespace
+// collapsed to single spaces. "Élodie  ØSTERGAARD" becomes
+// "elodie ostergaard". The keyword of a users list search is folded the
+// same way, so people find names as they type them.
+func NormalizeSearch(s string) string { return searchtext.Normalize(s) }
 
 // Digits keeps the ASCII digits of s: "+33 6 12-34" becomes "3361234".
-func Digits(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+func Digits(s string) string { return searchtext.Digits(s) }
 
 // refreshSearch recomputes the search columns from the user's fields.
 func (u *User) refreshSearch() {
-	u.SearchText = NormalizeSearch(strings.Join([]string{u.FirstName, u.LastName, u.Email, u.CompanyName}, " "))
-	u.PhoneDigits = Digits(u.Phone)
-	u.SortName = sortName(u.LastName, u.FirstName)
+	c := searchtext.Of(u.FirstName, u.LastName, u.Email, u.CompanyName, u.Phone)
+	u.SearchText, u.NameText, u.PhoneDigits, u.SortName = c.Text, c.Names, c.PhoneDigits, c.SortName
 }

@@ -96,6 +96,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.validate = s.newValidator()
+	s.statusHooks = append(s.statusHooks, s.endSessionsOnLockout)
 	return s, nil
 }
 

@@ -55,21 +55,66 @@ func (s *Service) StartSession(ctx context.Context, db bun.IDB, kind SessionKind
 }
 
 // ResolveSession returns the subject of a live session of that kind.
-// Returns ErrSessionInvalid for an unknown, expired or ended one.
+// Returns ErrSessionInvalid for an unknown, expired or ended one, and
+// ErrLoginRefused for a user session whose user may no longer log in (the
+// status forbids it, or the user was erased) — New registers a status
+// hook that ends such sessions, and this check holds even for a session
+// that a host's own status write left behind.
 func (s *Service) ResolveSession(ctx context.Context, db bun.IDB, kind SessionKind, token string) (uuid.UUID, error) {
 	if token == "" {
 		return uuid.Nil, ErrSessionInvalid
 	}
-	row := new(sessionRow)
-	err := db.NewSelect().Model(row).Where("token_hash = ?", hashToken(token)).Where("kind = ?", kind).
-		Where("expires_at > ?", s.clock()).Scan(ctx)
+	return s.resolveSessionRef(ctx, db, kind, hashToken(token))
+}
+
+// SessionRef returns the reference of a session token: the hash under
+// which the session is stored. It names a session without being able to
+// open one, so another table may keep it (the impersonation package binds
+// each token to the operator session that issued it).
+func SessionRef(token string) string { return hashToken(token) }
+
+// ResolveSessionRef is ResolveSession for a reference made by SessionRef.
+// Same errors.
+func (s *Service) ResolveSessionRef(ctx context.Context, db bun.IDB, kind SessionKind, ref string) (uuid.UUID, error) {
+	if ref == "" {
+		return uuid.Nil, ErrSessionInvalid
+	}
+	return s.resolveSessionRef(ctx, db, kind, ref)
+}
+
+func (s *Service) resolveSessionRef(ctx context.Context, db bun.IDB, kind SessionKind, ref string) (uuid.UUID, error) {
+	var row struct {
+		SubjectID uuid.UUID  `bun:"subject_id"`
+		Status    *Status    `bun:"status"`
+		DeletedAt *time.Time `bun:"deleted_at"`
+	}
+	q := db.NewSelect().TableExpr("userdesk_sessions AS s").ColumnExpr("s.subject_id").
+		Where("s.token_hash = ?", ref).Where("s.kind = ?", kind).Where("s.expires_at > ?", s.clock())
+	if kind == UserSession {
+		q = q.ColumnExpr("u.status, u.deleted_at").Join("LEFT JOIN userdesk_users AS u ON u.id = s.subject_id")
+	}
+	err := q.Scan(ctx, &row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return uuid.Nil, ErrSessionInvalid
 	}
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("usermgmt: resolve session: %w", err)
 	}
+	if kind == UserSession && (row.Status == nil || row.DeletedAt != nil || !row.Status.Allows(CanLogIn)) {
+		return uuid.Nil, ErrLoginRefused
+	}
 	return row.SubjectID, nil
+}
+
+// endSessionsOnLockout is the status hook New registers: a user whose new
+// status forbids logging in, or who was erased, loses every session in the
+// transaction of the change.
+func (s *Service) endSessionsOnLockout(ctx context.Context, tx bun.IDB, c StatusChange) error {
+	if c.To.Allows(CanLogIn) && !c.Erased {
+		return nil
+	}
+	_, err := s.EndAllSessions(ctx, tx, UserSession, c.UserID)
+	return err
 }
 
 // EndSession ends one session (logout). Ending an unknown session is not

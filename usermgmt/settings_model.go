@@ -20,20 +20,6 @@ const (
 	NonSwitchMode PlatformMode = "non_switch"
 )
 
-// Status is the state of a user's account.
-type Status string
-
-// The user statuses.
-const (
-	// StatusLive users use the platform fully.
-	StatusLive Status = "live"
-	// StatusInvalidated users are suspended and cannot log in.
-	StatusInvalidated Status = "invalidated"
-	// StatusInReview users may log in, but nobody else sees their profile
-	// and they can neither book nor contact other users.
-	StatusInReview Status = "in_review"
-)
-
 // Settings are the platform-wide settings, one row in
 // userdesk_platform_settings.
 type Settings struct {

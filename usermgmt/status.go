@@ -1,5 +1,19 @@
 package usermgmt
 
+// Status is the state of a user's account.
+type Status string
+
+// The user statuses.
+const (
+	// StatusLive users use the platform fully.
+	StatusLive Status = "live"
+	// StatusInvalidated users are suspended and cannot log in.
+	StatusInvalidated Status = "invalidated"
+	// StatusInReview users may log in, but nobody else sees their profile
+	// and they can neither book nor contact other users.
+	StatusInReview Status = "in_review"
+)
+
 // Capability is something a user may or may not do, depending on status.
 type Capability int
 

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -360,19 +362,26 @@ func TestGuests(t *testing.T) {
 		// The operator edits the invitation: new email (new token) and roles.
 		email := "new.assistant@example.com"
 		roles := []usermgmt.GuestRole{usermgmt.GuestManageListings, usermgmt.GuestManageBookings}
-		if _, _, err := s.UpdateGuest(ctx, db, finance, g.ID, usermgmt.GuestUpdate{Version: 1, Email: &email}); !errors.Is(err, usermgmt.ErrForbidden) {
+		if _, _, err := s.UpdateGuest(ctx, db, finance, owner.ID, g.ID, usermgmt.GuestUpdate{Version: 1, Email: &email}); !errors.Is(err, usermgmt.ErrForbidden) {
 			t.Fatalf("finance managing guests: %v", err)
 		}
-		edited, newToken, err := s.UpdateGuest(ctx, db, support, g.ID, usermgmt.GuestUpdate{Version: 1, Email: &email, Roles: &roles})
-		if err != nil || newToken == "" || newToken == token || edited.Email != email || len(edited.Roles) != 2 || edited.Version != 2 {
-			t.Fatalf("edit: %+v %v", edited, err)
+		edited, newToken, err := s.UpdateGuest(ctx, db, support, owner.ID, g.ID, usermgmt.GuestUpdate{Version: 1, Email: &email, Roles: &roles})
+		if err != nil || newToken == "" || newToken == token || edited.Email != usermgmt.MaskEmail(email) || !edited.Masked || len(edited.Roles) != 2 || edited.Version != 2 {
+			t.Fatalf("edit (support sees the guest's email masked): %+v %v", edited, err)
 		}
-		if _, _, err := s.UpdateGuest(ctx, db, support, g.ID, usermgmt.GuestUpdate{Version: 1, Roles: &roles}); !errors.Is(err, usermgmt.ErrStaleVersion) {
+		other := register(t, s, db)
+		if _, _, err := s.UpdateGuest(ctx, db, support, other.ID, g.ID, usermgmt.GuestUpdate{Version: 2, Roles: &roles}); !errors.Is(err, usermgmt.ErrNotFound) {
+			t.Fatalf("editing a guest through another user: %v", err)
+		}
+		if _, _, err := s.UpdateGuest(ctx, db, support, owner.ID, g.ID, usermgmt.GuestUpdate{Version: 1, Roles: &roles}); !errors.Is(err, usermgmt.ErrStaleVersion) {
 			t.Fatalf("stale: %v", err)
 		}
 		list, err := s.ListGuests(ctx, db, support, owner.ID)
-		if err != nil || len(list) != 1 || list[0].Email != email || fmt.Sprint(list[0].Roles) != "[manage_bookings manage_listings]" {
+		if err != nil || len(list) != 1 || list[0].Email != usermgmt.MaskEmail(email) || fmt.Sprint(list[0].Roles) != "[manage_bookings manage_listings]" {
 			t.Fatalf("list = %+v %v", list, err)
+		}
+		if list, err := s.ListGuests(ctx, db, finance, owner.ID); err != nil || list[0].Email != email || list[0].Masked {
+			t.Fatalf("finance's list = %+v %v", list, err)
 		}
 
 		// The guest registers with the invited email and accepts.
@@ -520,7 +529,9 @@ func TestEraseUser(t *testing.T) {
 		_, err3 := s.SetUserFees(ctx, db, admin, u.ID, fees.Override{AskerPercent: fees.Some(dec("7"))})
 		_, _, err4 := s.InviteGuest(ctx, db, u.ID, usermgmt.GuestInvite{Email: "zoe.helper@example.org", Roles: []usermgmt.GuestRole{usermgmt.GuestViewPayouts}})
 		_, _, err5 := s.InviteGuest(ctx, db, other.ID, usermgmt.GuestInvite{Email: reg.Email, Roles: []usermgmt.GuestRole{usermgmt.GuestViewPayouts}})
-		steps = append(steps, err1, err2, err3, err4, err5)
+		// Operators type reasons that name the user: they must go too.
+		_, err6 := s.ChangeStatus(ctx, db, admin, u.ID, usermgmt.StatusInReview, "Zoébelle Quartermaine phoned from +447700900123")
+		steps = append(steps, err1, err2, err3, err4, err5, err6)
 		for i, err := range steps {
 			if err != nil {
 				t.Fatalf("setup step %d: %v", i, err)
@@ -558,10 +569,23 @@ func TestEraseUser(t *testing.T) {
 			}
 		}
 
-		tomb, err := s.GetUser(ctx, db, admin, u.ID)
+		if _, err := s.GetUser(ctx, db, admin, u.ID); !errors.Is(err, usermgmt.ErrNotFound) {
+			t.Fatalf("operator read of an erased user: %v", err)
+		}
+		if _, err := s.GetUserDetail(ctx, db, admin, u.ID); !errors.Is(err, usermgmt.ErrNotFound) {
+			t.Fatalf("detail of an erased user: %v", err)
+		}
+		if _, err := s.GetOwnUser(ctx, db, u.ID); !errors.Is(err, usermgmt.ErrNotFound) {
+			t.Fatalf("own read of an erased user: %v", err)
+		}
+		tomb := new(usermgmt.User)
+		err = db.NewSelect().Model(tomb).Where("id = ?", u.ID).Scan(ctx)
 		if err != nil || !tomb.Deleted() || tomb.DeletedBy == nil || *tomb.DeletedBy != admin || tomb.Status != usermgmt.StatusInvalidated ||
 			tomb.Counters != (usermgmt.Counters{}) || !tomb.CreatedAt.Equal(u.CreatedAt) {
 			t.Fatalf("tombstone %+v %v", tomb, err)
+		}
+		if d, _ := sqldb.DialectOf(db); d == sqldb.SQLite {
+			assertFileLacks(t, db, personal)
 		}
 		if len(hooked) != 1 || !hooked[0].Erased || hooked[0].To != usermgmt.StatusInvalidated {
 			t.Fatalf("hooks saw %+v", hooked)
@@ -591,6 +615,37 @@ func TestEraseUser(t *testing.T) {
 
 // dumpLibraryTables reads every row of every userdesk_ table, each row as
 // the text of all its columns.
+// assertFileLacks reads the bytes of the SQLite database file behind db
+// and of its write-ahead log, and fails for each value still in them.
+func assertFileLacks(t *testing.T, db *bun.DB, values []string) {
+	t.Helper()
+	var path string
+	if err := db.QueryRowContext(context.Background(), "SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&path); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{path, path + "-wal"} {
+		raw, err := os.ReadFile(f)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == path && len(raw) == 0 {
+			t.Fatalf("%s is empty", f)
+		}
+		low := bytes.ToLower(raw)
+		for _, v := range values {
+			if len(v) < 6 {
+				continue // too short to be told apart from unrelated bytes
+			}
+			if bytes.Contains(low, bytes.ToLower([]byte(v))) {
+				t.Errorf("%s still holds %q after the erasure", filepath.Base(f), v)
+			}
+		}
+	}
+}
+
 func dumpLibraryTables(t *testing.T, db *bun.DB) map[string][]string {
 	t.Helper()
 	ctx := context.Background()

@@ -7,20 +7,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/userdesk/userdesk/sqldb"
 )
-
-// getLiveUser is getUser for writes: an erased user (a tombstone) is not
-// found.
-func getLiveUser(ctx context.Context, db bun.IDB, id uuid.UUID) (*User, error) {
-	u, err := getUser(ctx, db, id)
-	if err != nil {
-		return nil, err
-	}
-	if u.Deleted() {
-		return nil, ErrNotFound
-	}
-	return u, nil
-}
 
 // EraseHook is called by EraseUser inside its transaction, after the
 // library's own tables were erased and before the status hooks: a package
@@ -52,23 +40,44 @@ func (s *Service) eraseHookList() []EraseHook {
 // guest invitations the user made and those addressed to them, and the side
 // card's counters. The email is free again for a new registration.
 //
+// The reasons operators typed in audit records about the user (free text
+// that may name them) are deleted from beside the log; the records
+// themselves stay, append-only. The OnErase hooks (the impersonation
+// package blanks its token reasons there; referral, activity and the
+// others delete their rows) and the status hooks (StatusChange.Erased set:
+// sessions end, tokens are revoked) run in the same transaction.
+//
 // What stays, and why: a tombstone row with the UID, creation time, status
 // (Invalidated), deleted_at and deleted_by, so that the host's own records
 // (bookings, listings, payments) that point at the UID stay valid and
-// nobody can reuse the UID; and the audit log, which holds no personal data
-// by design (field names and non-personal values only; operators are told
-// not to write personal data in reasons).
+// nobody can reuse the UID; the audit log, which holds no personal data by
+// design (field names and non-personal values only); and the erasure's own
+// record with its reason, the accountability of the erasure (operators
+// write a ticket reference there, not the user's data).
 //
-// The status hooks run with StatusChange.Erased set, so hosts and the
-// impersonation package end sessions and revoke tokens in the same
-// transaction. Returns a *PermissionError, ErrNotFound (also for a user
-// erased already), or a *ValidationError naming reason.
+// On the storage: on SQLite (opened by sqldb.OpenSQLite, secure_delete on)
+// the overwritten and deleted content is zeroed in the file, and when db
+// is the *bun.DB itself EraseUser checkpoints the write-ahead log after
+// the commit (sqldb.Checkpoint), so the erased values are readable neither
+// in the file nor in its -wal; inside a host's transaction the host calls
+// sqldb.Checkpoint after its commit. On PostgreSQL the old row versions
+// stay in the table's pages as dead tuples until VACUUM (or autovacuum)
+// reclaims them and later writes reuse the space, and in the WAL segments
+// and base backups until those are recycled: run VACUUM on the userdesk_
+// tables after erasures when that matters, and size backup retention to
+// the erasure policy.
+//
+// Returns a *PermissionError, ErrNotFound (also for a user erased
+// already), or a *ValidationError naming reason.
 func (s *Service) EraseUser(ctx context.Context, db bun.IDB, actor, userID uuid.UUID, reason string) error {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return invalid("reason", "required", "is required")
 	}
-	return inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+	if err := CheckText("reason", reason); err != nil {
+		return err
+	}
+	err := inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		op, err := s.Authorize(ctx, tx, actor, PermDelete)
 		if err != nil {
 			return err
@@ -106,6 +115,9 @@ func (s *Service) EraseUser(ctx context.Context, db bun.IDB, actor, userID uuid.
 				return fmt.Errorf("usermgmt: erase user: %w", err)
 			}
 		}
+		if err := eraseAuditReasons(ctx, tx, u.ID); err != nil {
+			return err
+		}
 		for _, h := range s.eraseHookList() {
 			if err := h(ctx, tx, u.ID); err != nil {
 				return err
@@ -125,4 +137,11 @@ func (s *Service) EraseUser(ctx context.Context, db bun.IDB, actor, userID uuid.
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	if _, own := db.(*bun.DB); own {
+		return sqldb.Checkpoint(ctx, db)
+	}
+	return nil
 }

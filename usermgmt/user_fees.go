@@ -35,6 +35,11 @@ func (s *Service) EffectiveFees(ctx context.Context, db bun.IDB, userID uuid.UUI
 	if err != nil {
 		return nil, err
 	}
+	return s.feeCard(ctx, db, u)
+}
+
+// feeCard resolves u's override against the platform standard.
+func (s *Service) feeCard(ctx context.Context, db bun.IDB, u *User) (*UserFees, error) {
 	settings, err := GetSettings(ctx, db)
 	if err != nil {
 		return nil, err

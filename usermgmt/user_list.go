@@ -78,6 +78,15 @@ type ListQuery struct {
 	// case): a pasted address means that account. An address that is no
 	// account's is searched as a fragment like any other keyword. Empty: no
 	// search.
+	//
+	// For an operator without PermReadPersonalData the search is no oracle
+	// of what is masked: email and phone match only when complete (a whole
+	// email address of an account; a whole phone number, international as
+	// "+33612345678" or "0033…", or national as "0612345678", which must
+	// then be the number but for its 1–3 digit country code, and at least
+	// 7 digits; digits without a prefix are taken as international). Names, company and UID stay substring searches. Fragments
+	// of an address or a number therefore find nothing, and rebuilding a
+	// masked number digit by digit takes as many searches as guessing it.
 	Keyword string `json:"keyword,omitempty"`
 	// Roles keeps vendors, customers or both; "" keeps everyone.
 	Roles RoleFilter `json:"roles,omitempty"`
@@ -171,7 +180,7 @@ func (s *Service) ListUsers(ctx context.Context, db bun.IDB, actor uuid.UUID, q 
 	if err != nil {
 		return ListPage{}, err
 	}
-	if err := lq.resolve(ctx, db); err != nil {
+	if err := lq.resolve(ctx, db, s.seesPersonalData(op)); err != nil {
 		return ListPage{}, err
 	}
 	recs, err := lq.fetch(ctx, db, lq.limit+1)
@@ -204,10 +213,11 @@ func (s *Service) CountUsers(ctx context.Context, db bun.IDB, actor uuid.UUID, q
 	if err != nil {
 		return 0, err
 	}
-	if _, err := s.Authorize(ctx, db, actor, PermReadUsers); err != nil {
+	op, err := s.Authorize(ctx, db, actor, PermReadUsers)
+	if err != nil {
 		return 0, err
 	}
-	if err := lq.resolve(ctx, db); err != nil {
+	if err := lq.resolve(ctx, db, s.seesPersonalData(op)); err != nil {
 		return 0, err
 	}
 	n, err := lq.count(ctx, db)
@@ -217,21 +227,14 @@ func (s *Service) CountUsers(ctx context.Context, db bun.IDB, actor uuid.UUID, q
 	return n, nil
 }
 
-// sortName is the alphabetical sort key stored in sort_name: the
-// normalised last name, U+0001 (below every character a name holds), the
-// normalised first name. Compared bytewise, it orders by last name, then
-// first name.
-func sortName(last, first string) string {
-	return NormalizeSearch(last) + "\x01" + NormalizeSearch(first)
-}
-
 // listKeyword is a keyword compiled into the conditions it stands for.
 type listKeyword struct {
-	id     *uuid.UUID // a UID: that user only
-	email  string     // a complete email address, normalised: that user only
-	words  []string   // normalised words, each a substring of search_text
-	phrase string     // the whole normalised keyword (phone-like input)
-	digits string     // phone digits, national prefix dropped
+	id       *uuid.UUID // a UID: that user only
+	email    string     // a complete email address, normalised: that user only
+	words    []string   // normalised words, each a substring of search_text
+	phrase   string     // the whole normalised keyword (phone-like input)
+	digits   string     // phone digits, national prefix dropped
+	national bool       // the phone-like keyword had a national leading 0
 }
 
 // compileKeyword classifies the operator's keyword.
@@ -259,7 +262,7 @@ func compileKeyword(kw string) (listKeyword, bool) {
 		case strings.HasPrefix(d, "00"):
 			d = d[2:]
 		case strings.HasPrefix(d, "0"):
-			d = d[1:]
+			d, k.national = d[1:], true
 		}
 		if len(d) >= 3 {
 			k.digits = d
@@ -321,6 +324,9 @@ func (q *ListQuery) validate() error {
 	if q.Limit < 1 || q.Limit > MaxListLimit {
 		bad("limit", "range", fmt.Sprintf("must be between 1 and %d", MaxListLimit))
 	}
+	if msg := textProblem(q.Keyword); msg != "" {
+		bad("keyword", "text", msg)
+	}
 	if len([]rune(q.Keyword)) > MaxKeywordLen {
 		bad("keyword", "max", fmt.Sprintf("must be at most %d characters", MaxKeywordLen))
 	}
@@ -335,7 +341,9 @@ func (q *ListQuery) validate() error {
 		}
 	}
 	for i, l := range q.Languages {
-		if l == "" || len(l) > 35 || strings.ContainsAny(l, "%_! ") {
+		if msg := textProblem(l); msg != "" {
+			bad(fmt.Sprintf("languages[%d]", i), "text", msg)
+		} else if l == "" || len(l) > 35 || strings.ContainsAny(l, "%_! ") {
 			bad(fmt.Sprintf("languages[%d]", i), "bcp47", "must be a BCP 47 language tag")
 		}
 	}

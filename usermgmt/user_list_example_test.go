@@ -54,15 +54,21 @@ func ExampleService_ListUsers() {
 		log.Fatal(err)
 	}
 	fmt.Println(len(page.Items), page.Items[0].FullName)
-	n, err := users.CountUsers(ctx, db, op.ID, usermgmt.ListQuery{Keyword: "+33 6"})
-	if err != nil {
-		log.Fatal(err)
+	// This operator may not read personal data: a fragment of a phone
+	// number finds nobody (the search is no oracle), the whole number
+	// finds its owner.
+	for _, kw := range []string{"+33 6", "+33 6 12 34 56 78"} {
+		n, err := users.CountUsers(ctx, db, op.ID, usermgmt.ListQuery{Keyword: kw})
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(n, "match", kw)
 	}
-	fmt.Println(n, "French mobile numbers")
 	// Output:
 	// Jean Dupont j•••@e•••.fr +33 •• •• •• 32 standard live
 	// Élodie Müller e•••@e•••.com +33 •• •• •• 78 standard live
 	// Ana Silva a•••@s•••.pt +351 •• •• •• 78 standard live
 	// 1 Élodie Müller
-	// 2 French mobile numbers
+	// 0 match +33 6
+	// 1 match +33 6 12 34 56 78
 }

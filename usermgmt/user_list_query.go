@@ -81,6 +81,9 @@ type listQuery struct {
 	sortCol string // "u.created_at", "u.updated_at" or "u.sort_name"
 	after   *listKey
 	fp      string // fingerprint of the query, bound into cursors
+	// personal is true when the operator may read personal data, and so
+	// search email and phone by fragments.
+	personal bool
 }
 
 // listKey is a position in the list: the last row's sort key and UID.
@@ -110,8 +113,11 @@ func compileList(q ListQuery) (*listQuery, error) {
 }
 
 // resolve settles what a keyword that is a complete email address means:
-// that account when one has it, else a fragment search like any keyword.
-func (lq *listQuery) resolve(ctx context.Context, db bun.IDB) error {
+// that account when one has it, else a fragment search like any keyword;
+// personal says whether the operator may search personal data by
+// fragments.
+func (lq *listQuery) resolve(ctx context.Context, db bun.IDB, personal bool) error {
+	lq.personal = personal
 	if lq.kw.email == "" {
 		return nil
 	}
@@ -203,10 +209,16 @@ func (lq *listQuery) count(ctx context.Context, db bun.IDB) (int64, error) {
 // in string literals differs between SQL dialects and settings.
 const likeEscape = "!"
 
+// likeEscaper escapes LIKE's wildcards and its escape character.
+var likeEscaper = strings.NewReplacer(likeEscape, likeEscape+likeEscape, "%", likeEscape+"%", "_", likeEscape+"_")
+
+// minNationalDigits is the shortest national number (without its leading
+// 0) that a search by a complete national phone number accepts.
+const minNationalDigits = 7
+
 // containsPattern returns the LIKE pattern matching s as a substring.
 func containsPattern(s string) string {
-	r := strings.NewReplacer(likeEscape, likeEscape+likeEscape, "%", likeEscape+"%", "_", likeEscape+"_")
-	return "%" + r.Replace(s) + "%"
+	return "%" + likeEscaper.Replace(s) + "%"
 }
 
 // where adds the query's filters and keyword to sq.
@@ -219,12 +231,25 @@ func (lq *listQuery) where(sq *bun.SelectQuery) *bun.SelectQuery {
 			sq = sq.Where("u.id = ?", *k.id)
 		case k.email != "":
 			sq = sq.Where("u.email_normalized = ?", k.email)
-		case k.digits != "":
+		case k.digits != "" && lq.personal:
 			sq = sq.Where("(u.phone_digits LIKE ? ESCAPE '"+likeEscape+"' OR u.search_text LIKE ? ESCAPE '"+likeEscape+"')",
 				containsPattern(k.digits), containsPattern(k.phrase))
+		case k.digits != "" && !k.national:
+			sq = sq.Where("(u.phone_digits = ? OR u.name_text LIKE ? ESCAPE '"+likeEscape+"')", k.digits, containsPattern(k.phrase))
+		case k.digits != "" && len(k.digits) >= minNationalDigits:
+			// A whole national number: the stored digits are its country
+			// code (1 to 3 digits) followed by it.
+			sq = sq.Where("((u.phone_digits LIKE ? ESCAPE '"+likeEscape+"' AND length(u.phone_digits) BETWEEN ? AND ?) OR u.name_text LIKE ? ESCAPE '"+likeEscape+"')",
+				"%"+likeEscaper.Replace(k.digits), len(k.digits)+1, len(k.digits)+3, containsPattern(k.phrase))
+		case k.digits != "":
+			sq = sq.Where("u.name_text LIKE ? ESCAPE '"+likeEscape+"'", containsPattern(k.phrase))
 		default:
+			col := "u.search_text"
+			if !lq.personal {
+				col = "u.name_text"
+			}
 			for _, w := range k.words {
-				sq = sq.Where("u.search_text LIKE ? ESCAPE '"+likeEscape+"'", containsPattern(w))
+				sq = sq.Where(col+" LIKE ? ESCAPE '"+likeEscape+"'", containsPattern(w))
 			}
 		}
 	}
@@ -242,7 +267,7 @@ func (lq *listQuery) where(sq *bun.SelectQuery) *bun.SelectQuery {
 		sq = sq.Where(hasRole, RoleAsker).Where("NOT "+hasRole, RoleOfferor)
 	}
 	if len(q.Statuses) > 0 {
-		sq = sq.Where("u.status IN (?)", bun.In(q.Statuses))
+		sq = sq.Where("u.status IN (?)", bun.List(q.Statuses))
 	}
 	if q.HasListing != nil {
 		if *q.HasListing {

@@ -300,16 +300,97 @@ func TestListUsersKeyword(t *testing.T) {
 			{"   ", []string{"ana@silva.pt", "chloe.emery@example.com", "elodie.muller@example.com", "formula@example.com", "jean.dupont@mail.fr", "jp.durand@example.org", "louis@dupont.example", "zoe@acme.example"}},
 		}
 		for _, c := range cases {
-			t.Run(c.keyword, func(t *testing.T) {
-				got := f.emails(all(t, f.s, db, f.support, usermgmt.ListQuery{Keyword: c.keyword}))
-				if !slices.Equal(got, c.want) {
-					t.Fatalf("got %v, want %v", got, c.want)
-				}
-				n, err := f.s.CountUsers(context.Background(), db, f.support, usermgmt.ListQuery{Keyword: c.keyword})
-				if err != nil || n != int64(len(c.want)) {
-					t.Fatalf("count = %d, %v; want %d", n, err, len(c.want))
-				}
-			})
+			f.checkKeyword(t, db, f.admin, c.keyword, c.want)
+		}
+	})
+}
+
+// checkKeyword runs a keyword search as op, listing and counting, in a
+// subtest named by the keyword.
+func (f *fixture) checkKeyword(t *testing.T, db *bun.DB, op uuid.UUID, keyword string, want []string) {
+	t.Helper()
+	t.Run(keyword, func(t *testing.T) {
+		got := f.emails(all(t, f.s, db, op, usermgmt.ListQuery{Keyword: keyword}))
+		if !slices.Equal(got, want) {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+		n, err := f.s.CountUsers(context.Background(), db, op, usermgmt.ListQuery{Keyword: keyword})
+		if err != nil || n != int64(len(want)) {
+			t.Fatalf("count = %d, %v; want %d", n, err, len(want))
+		}
+	})
+}
+
+// TestListUsersSearchIsNoOracle: an operator who sees email and phone
+// masked cannot rebuild them by searching fragments; complete values still
+// find their owner, and names stay substring searches.
+func TestListUsersSearchIsNoOracle(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		f := newFixture(t, db)
+		cases := []struct {
+			keyword string
+			want    []string
+		}{
+			// Fragments of what is masked: nothing.
+			{"jp.durand@", nil},
+			{"@mail.fr", nil},
+			{"na@silva.pt", nil},
+			{"example.com", nil},
+			{"+33 6", nil},
+			{"+33 6 12 34 56 7", nil},
+			{"12345678", nil},
+			{"5555", nil},
+			{"0033 6 98-76", nil},
+			{"06 12 34 56", nil},
+			// Complete values: their owner.
+			{"ana@silva.pt", []string{"ana@silva.pt"}},
+			{"JEAN.DUPONT@MAIL.FR", []string{"jean.dupont@mail.fr"}},
+			{"+33 6 12 34 56 78", []string{"elodie.muller@example.com"}},
+			{"0033698765432", []string{"jean.dupont@mail.fr"}},
+			{"06 12 34 56 78", []string{"elodie.muller@example.com"}},
+			{"+1 (202) 555-0143", []string{"zoe@acme.example"}},
+			// Names, company and UID: substrings as before.
+			{"dupont", []string{"jean.dupont@mail.fr", "louis@dupont.example"}},
+			{"müll", []string{"elodie.muller@example.com"}},
+			{"acme etudes", []string{"zoe@acme.example"}},
+			{f.users["ana@silva.pt"].ID.String(), []string{"ana@silva.pt"}},
+		}
+		for _, c := range cases {
+			f.checkKeyword(t, db, f.support, c.keyword, c.want)
+		}
+		// Digit by digit: each prefix of a masked number finds nobody.
+		phone := "+33612345678"
+		for i := 4; i < len(phone); i++ {
+			if n, _ := f.s.CountUsers(context.Background(), db, f.support, usermgmt.ListQuery{Keyword: phone[:i]}); n != 0 {
+				t.Fatalf("prefix %q found %d users", phone[:i], n)
+			}
+		}
+	})
+}
+
+// TestListUsersFoldsLettersAsTyped: letters that do not decompose into a
+// base letter and an accent are found as people type them.
+func TestListUsersFoldsLettersAsTyped(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		s := newService(t)
+		op := newOperator(t, s, db, usermgmt.RoleSupport)
+		for _, n := range [][2]string{{"Søren", "Østergaard"}, {"Michał", "Łódź"}, {"Ayşe", "Yılmaz"}, {"Jörg", "Straße"}} {
+			reg := validRegistration()
+			reg.FirstName, reg.LastName = n[0], n[1]
+			if _, err := s.Register(ctx, db, reg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for kw, want := range map[string]string{"ostergaard": "Østergaard", "lodz": "Łódź", "yilmaz": "Yılmaz", "strasse": "Straße", "YILMAZ AYSE": "Yılmaz", "ØSTERGAARD": "Østergaard"} {
+			page, err := s.ListUsers(ctx, db, op, usermgmt.ListQuery{Keyword: kw})
+			if err != nil || len(page.Items) != 1 || page.Items[0].LastName != want {
+				t.Errorf("%q: %+v %v, want %s", kw, page.Items, err, want)
+			}
 		}
 	})
 }

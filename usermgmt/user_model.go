@@ -82,7 +82,11 @@ type User struct {
 	PasswordHash string `bun:"password_hash,notnull" json:"-"`
 	// SearchText and PhoneDigits feed the keyword search; the package
 	// keeps them in step with the fields they come from.
-	SearchText  string `bun:"search_text,notnull" json:"-"`
+	SearchText string `bun:"search_text,notnull" json:"-"`
+	// NameText is the part of SearchText that is not personal data (names,
+	// company): what an operator without PermReadPersonalData searches
+	// by fragments.
+	NameText    string `bun:"name_text,notnull" json:"-"`
 	PhoneDigits string `bun:"phone_digits,notnull" json:"-"`
 	// SortName is the alphabetical sort key of the users list (last name,
 	// then first name, normalised); the package keeps it in step.
@@ -109,6 +113,9 @@ type User struct {
 	// Version grows by one at every change; updates must name the version
 	// they were made against.
 	Version int64 `bun:"version,notnull" json:"version"`
+	// Masked is true when the reader may not see personal data: the
+	// fields of PersonalFields are then masked or removed.
+	Masked bool `bun:"-" json:"masked"`
 }
 
 // PSPDetails is what the payment service provider reports about a user.

@@ -151,10 +151,15 @@ func (s *Service) SetPassword(ctx context.Context, db bun.IDB, actor, userID uui
 }
 
 // ChangeOwnPassword lets a logged-in user replace their password, giving
-// the current one; it clears the temporary flag. Returns
+// the current one; it clears the temporary flag. Never under an
+// impersonation, whatever its scope: an operator must not choose a user's
+// password that way (ErrUnderImpersonation). Returns
 // ErrInvalidCredentials for a wrong current password, ErrNotFound, or a
 // *ValidationError naming new_password.
 func (s *Service) ChangeOwnPassword(ctx context.Context, db bun.IDB, userID uuid.UUID, current, next string) error {
+	if err := NotImpersonated(ctx); err != nil {
+		return err
+	}
 	if err := s.CheckPassword("new_password", next); err != nil {
 		return err
 	}

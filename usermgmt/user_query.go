@@ -31,45 +31,59 @@ func insertUser(ctx context.Context, tx bun.IDB, u *User) error {
 	return replaceLanguages(ctx, tx, u.ID, u.SpokenLanguages)
 }
 
-// getUser reads a user with roles and languages. Returns ErrNotFound.
-func getUser(ctx context.Context, db bun.IDB, id uuid.UUID) (*User, error) {
-	u := new(User)
-	err := db.NewSelect().Model(u).Where("id = ?", id).Scan(ctx)
-	return loadUser(ctx, db, u, err)
+// userRow is a user read with its roles and languages in one statement.
+type userRow struct {
+	User      `bun:",extend"`
+	RolesJSON string `bun:"roles_json,scanonly"`
+	LangsJSON string `bun:"langs_json,scanonly"`
 }
 
-// getUserByEmail reads a user by normalized email. Returns ErrNotFound.
-func getUserByEmail(ctx context.Context, db bun.IDB, normalized string) (*User, error) {
-	u := new(User)
-	err := db.NewSelect().Model(u).Where("email_normalized = ?", normalized).Scan(ctx)
-	return loadUser(ctx, db, u, err)
-}
-
-func loadUser(ctx context.Context, db bun.IDB, u *User, err error) (*User, error) {
+// selectUser reads one user matching where, with roles and languages, in
+// one statement. Returns ErrNotFound.
+func selectUser(ctx context.Context, db bun.IDB, where string, arg any) (*User, error) {
+	row := new(userRow)
+	err := db.NewSelect().Model(row).ColumnExpr("?TableAlias.*").
+		ColumnExpr(jsonList(db, "role", "userdesk_user_roles", "user_id")+" AS roles_json").
+		ColumnExpr(jsonList(db, "language", "userdesk_user_languages", "user_id")+" AS langs_json").
+		Where("?TableAlias."+where, arg).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("usermgmt: get user: %w", err)
 	}
+	u := &row.User
 	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
-	var roles []userRole
-	if err := db.NewSelect().Model(&roles).Where("user_id = ?", u.ID).Order("role").Scan(ctx); err != nil {
-		return nil, fmt.Errorf("usermgmt: get user roles: %w", err)
+	if u.Roles, err = decodeList[Role](row.RolesJSON); err != nil {
+		return nil, err
 	}
-	u.Roles = make([]Role, 0, len(roles))
-	for _, r := range roles {
-		u.Roles = append(u.Roles, r.Role)
-	}
-	var langs []userLanguage
-	if err := db.NewSelect().Model(&langs).Where("user_id = ?", u.ID).Order("language").Scan(ctx); err != nil {
-		return nil, fmt.Errorf("usermgmt: get user languages: %w", err)
-	}
-	u.SpokenLanguages = make([]string, 0, len(langs))
-	for _, l := range langs {
-		u.SpokenLanguages = append(u.SpokenLanguages, l.Language)
+	if u.SpokenLanguages, err = decodeList[string](row.LangsJSON); err != nil {
+		return nil, err
 	}
 	return u, nil
+}
+
+// getUser reads a user with roles and languages. Returns ErrNotFound.
+func getUser(ctx context.Context, db bun.IDB, id uuid.UUID) (*User, error) {
+	return selectUser(ctx, db, "id = ?", id)
+}
+
+// getLiveUser is getUser for writes: an erased user (a tombstone) is not
+// found.
+func getLiveUser(ctx context.Context, db bun.IDB, id uuid.UUID) (*User, error) {
+	u, err := getUser(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.Deleted() {
+		return nil, ErrNotFound
+	}
+	return u, nil
+}
+
+// getUserByEmail reads a user by normalized email. Returns ErrNotFound.
+func getUserByEmail(ctx context.Context, db bun.IDB, normalized string) (*User, error) {
+	return selectUser(ctx, db, "email_normalized = ?", normalized)
 }
 
 // replaceRoles makes the user's roles exactly roles.
@@ -115,7 +129,7 @@ func replaceLanguages(ctx context.Context, tx bun.IDB, id uuid.UUID, langs []str
 func updateUserColumns(ctx context.Context, tx bun.IDB, u *User, expect int64, columns ...string) error {
 	u.Version = expect + 1
 	u.refreshSearch()
-	columns = append(columns, "updated_at", "version", "search_text", "phone_digits", "sort_name")
+	columns = append(columns, "updated_at", "version", "search_text", "name_text", "phone_digits", "sort_name")
 	res, err := tx.NewUpdate().Model(u).Column(columns...).
 		Where("id = ?", u.ID).Where("version = ?", expect).Exec(ctx)
 	if err != nil {

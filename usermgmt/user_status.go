@@ -51,6 +51,9 @@ func (s *Service) hooks() []StatusHook {
 func (s *Service) ChangeStatus(ctx context.Context, db bun.IDB, actor, userID uuid.UUID, to Status, reason string) (*User, error) {
 	reason = strings.TrimSpace(reason)
 	verr := &ValidationError{}
+	checkTexts(struct {
+		Reason string `json:"reason"`
+	}{reason}, verr)
 	if !to.Valid() {
 		verr.Fields = append(verr.Fields, FieldError{Field: "status", Rule: "oneof", Message: "must be one of: live in_review invalidated"})
 	}

@@ -231,7 +231,7 @@ func TestOperators(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ = s.GetOperator(ctx, db, op.ID)
-		if !s.Can(got, usermgmt.PermExport) || s.Can(got, usermgmt.PermImpersonate) {
+		if !s.Can(got, usermgmt.PermExport) || s.Can(got, usermgmt.PermEditProfile) {
 			t.Fatalf("after role change: %v", s.Permissions(got))
 		}
 		if err := s.SetOperatorActive(ctx, db, op.ID, false); err != nil {
@@ -299,13 +299,13 @@ func TestAuditLog(t *testing.T) {
 		})
 
 		t.Run("append-only", func(t *testing.T) {
-			if _, err := db.ExecContext(ctx, "UPDATE userdesk_audit_log SET reason = 'edited'"); err == nil {
+			if _, err := db.ExecContext(ctx, "UPDATE userdesk_audit_log SET action = 'edited'"); err == nil {
 				t.Fatal("UPDATE of the audit log was accepted")
 			}
 			if _, err := db.ExecContext(ctx, "DELETE FROM userdesk_audit_log"); err == nil {
 				t.Fatal("DELETE from the audit log was accepted")
 			}
-			if n := count(t, db, "SELECT count(*) FROM userdesk_audit_log WHERE reason LIKE 'step %'"); n != 7 {
+			if n := count(t, db, "SELECT count(*) FROM userdesk_audit_log AS a JOIN userdesk_audit_reasons AS r ON r.audit_id = a.id WHERE r.reason LIKE 'step %'"); n != 7 {
 				t.Fatalf("%d records left", n)
 			}
 		})

@@ -387,7 +387,7 @@ func TestConcurrentUpdatesSameVersion(t *testing.T) {
 func auditDump(t *testing.T, db bun.IDB) string {
 	t.Helper()
 	var rows []string
-	if err := db.NewRaw("SELECT action || reason || fields || before || after FROM userdesk_audit_log").Scan(context.Background(), &rows); err != nil {
+	if err := db.NewRaw("SELECT a.action || COALESCE(r.reason, '') || a.fields || a.before || a.after FROM userdesk_audit_log AS a LEFT JOIN userdesk_audit_reasons AS r ON r.audit_id = a.id").Scan(context.Background(), &rows); err != nil {
 		t.Fatal(err)
 	}
 	return strings.Join(rows, "\n")

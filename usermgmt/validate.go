@@ -40,16 +40,24 @@ func (s *Service) newValidator() *validator.Validate {
 
 // check validates a struct and turns validator's errors into a
 // *ValidationError with the JSON field names.
+//
+// Before the tags' rules, every string of v must be text (CheckText) and
+// every required string must not be only white space: those problems are
+// reported first, with the tags' problems after them.
 func (s *Service) check(v any) error {
+	out := &ValidationError{}
+	checkTexts(v, out)
 	err := s.validate.Struct(v)
 	if err == nil {
+		if len(out.Fields) > 0 {
+			return out
+		}
 		return nil
 	}
 	var verrs validator.ValidationErrors
 	if !errors.As(err, &verrs) {
 		return fmt.Errorf("usermgmt: validate: %w", err)
 	}
-	out := &ValidationError{}
 	for _, fe := range verrs {
 		// Namespace is "Type.field.sub"; drop the type name.
 		_, path, _ := strings.Cut(fe.Namespace(), ".")

@@ -24,6 +24,7 @@ type config struct {
 	audience         string        // front office named in impersonation tokens
 	adminEmail       string        // bootstrap admin (env only)
 	adminPassword    string
+	resetDemo        bool // give the demo operators new passwords
 }
 
 // parseConfig reads flags, falling back to environment variables and then
@@ -37,6 +38,10 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	}
 	var c config
 	var demo, bankKey, signingKey, sessionTTL, impTTL string
+	resetDemoEnv, err := strconv.ParseBool(envOr("USERDESK_RESET_DEMO_PASSWORDS", "false"))
+	if err != nil {
+		return config{}, fmt.Errorf("USERDESK_RESET_DEMO_PASSWORDS: %w", err)
+	}
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&c.addr, "addr", envOr("USERDESK_ADDR", "127.0.0.1:8080"), "listen `address` (env USERDESK_ADDR)")
@@ -48,6 +53,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&sessionTTL, "session-ttl", envOr("USERDESK_SESSION_TTL", "8h"), "session `lifetime` (env USERDESK_SESSION_TTL)")
 	fs.StringVar(&impTTL, "impersonation-ttl", envOr("USERDESK_IMPERSONATION_TTL", "15m"), "impersonation token `lifetime`, at most 1h (env USERDESK_IMPERSONATION_TTL)")
 	fs.StringVar(&c.audience, "audience", envOr("USERDESK_AUDIENCE", ""), "front-office `URL` impersonation tokens are for (env USERDESK_AUDIENCE; default http://<addr>)")
+	fs.BoolVar(&c.resetDemo, "reset-demo-passwords", resetDemoEnv, "give the demo operators new passwords and print them once (env USERDESK_RESET_DEMO_PASSWORDS)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -65,7 +71,6 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		}
 		c.demo = v
 	}
-	var err error
 	if c.sessionTTL, err = time.ParseDuration(sessionTTL); err != nil || c.sessionTTL <= 0 {
 		return config{}, fmt.Errorf("-session-ttl: want a positive duration such as 8h")
 	}

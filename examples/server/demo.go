@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -41,12 +43,46 @@ var (
 		{"Warsaw", "PL", "Europe/Warsaw", "pl", "+485"}, {"Istanbul", "TR", "Europe/Istanbul", "tr", "+905"},
 		{"Tokyo", "JP", "Asia/Tokyo", "ja", "+8190"}, {"Montréal", "CA", "America/Toronto", "fr-CA", "+1514"},
 	}
+	// Names with the letters that folding must get right: Ø, Ł, ı, ß.
+	demoHardNames  = [][2]string{{"Søren", "Østergaard"}, {"Łukasz", "Wałęsa"}, {"Işıl", "Yılmaz"}, {"Jürgen", "Strauß"}, {"Ørjan", "Łoś"}, {"Aylin", "Kılıç"}}
 	demoCompanies  = []string{"Atelier Lumière", "Studio Nord", "Casa Verde SL", "Blue Harbour Ltd", "Kirschblüte GmbH", "Sakura KK"}
 	demoCategories = []struct{ slug, name string }{
 		{"photographers", "Photographers"}, {"caterers", "Caterers"}, {"musicians", "Musicians"},
 		{"venues", "Venues"}, {"florists", "Florists"}, {"planners", "Event planners"},
 	}
 )
+
+// demoOperators are the demo operators, by role.
+var demoOperators = []struct {
+	role  usermgmt.OperatorRole
+	email string
+}{{usermgmt.RoleAdmin, "admin@demo.userdesk.test"}, {usermgmt.RoleSupport, "support@demo.userdesk.test"}, {usermgmt.RoleFinance, "finance@demo.userdesk.test"}}
+
+// demoSpan is how far back the demo users' creation dates go.
+const demoSpan = 2 * 365 * 24 * time.Hour
+
+// resetDemoPasswords gives every demo operator that exists a new random
+// password (ending their sessions) and prints them.
+func (a *app) resetDemoPasswords(ctx context.Context, out io.Writer) error {
+	fmt.Fprintln(out, "\nDemo operators, new passwords (shown once, now):")
+	for _, d := range demoOperators {
+		var id uuid.UUID
+		err := a.db.NewSelect().Model((*usermgmt.Operator)(nil)).Column("id").Where("email_normalized = ?", d.email).Scan(ctx, &id)
+		if errors.Is(err, sql.ErrNoRows) {
+			fmt.Fprintf(out, "  %-8s %-28s (not in this database)\n", d.role, d.email)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		password := randomPassword()
+		if err := a.users.SetOperatorPassword(ctx, a.db, id, password); err != nil {
+			return fmt.Errorf("reset %s: %w", d.email, err)
+		}
+		fmt.Fprintf(out, "  %-8s %-28s %s\n", d.role, d.email, password)
+	}
+	return nil
+}
 
 // seedDemo fills an empty database with demo operators and users, and
 // reports whether it did. It does nothing when any operator exists.
@@ -56,8 +92,13 @@ func (a *app) seedDemo(ctx context.Context, out io.Writer) (bool, error) {
 		return false, err
 	}
 	// Demo users are hashed with cheap argon2 parameters so that seeding
-	// takes seconds; their hashes are upgraded at their first login.
-	cheap, err := usermgmt.New(usermgmt.Config{Argon2: usermgmt.Argon2Params{Memory: 1024, Iterations: 1, Parallelism: 1}, BankKeys: a.bankKeys()})
+	// takes seconds; their hashes are upgraded at their first login. Their
+	// creation dates spread over two years (the clock of this service), so
+	// that the creation-date filter and sort show something.
+	start := time.Now()
+	var createdAt time.Time
+	cheap, err := usermgmt.New(usermgmt.Config{Argon2: usermgmt.Argon2Params{Memory: 1024, Iterations: 1, Parallelism: 1}, BankKeys: a.bankKeys(),
+		Now: func() time.Time { return createdAt }})
 	if err != nil {
 		return false, err
 	}
@@ -65,9 +106,11 @@ func (a *app) seedDemo(ctx context.Context, out io.Writer) (bool, error) {
 		role            usermgmt.OperatorRole
 		email, password string
 	}
-	ops := []demoOp{{usermgmt.RoleAdmin, "admin@demo.userdesk.test", ""}, {usermgmt.RoleSupport, "support@demo.userdesk.test", ""}, {usermgmt.RoleFinance, "finance@demo.userdesk.test", ""}}
+	var ops []demoOp
+	for _, d := range demoOperators {
+		ops = append(ops, demoOp{role: d.role, email: d.email})
+	}
 	rng := mrand.New(mrand.NewPCG(2026, 11))
-	start := time.Now()
 	err = a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		opIDs := map[usermgmt.OperatorRole]uuid.UUID{}
 		for i := range ops {
@@ -90,13 +133,17 @@ func (a *app) seedDemo(ctx context.Context, out io.Writer) (bool, error) {
 			cats = append(cats, cat.ID)
 		}
 		var emails []string
+		ids := map[string]uuid.UUID{}
 		for i := range demoUsers {
-			u, err := seedUser(ctx, tx, cheap, rng, i)
+			// Oldest first, a few hours to a few days apart.
+			createdAt = start.Add(-demoSpan + time.Duration(i)*(demoSpan/demoUsers) + time.Duration(rng.IntN(3600))*time.Second).UTC()
+			u, err := seedUser(ctx, tx, cheap, rng, i, a.cfg.audience)
 			if err != nil {
 				return fmt.Errorf("demo user %d: %w", i, err)
 			}
 			emails = append(emails, u.Email)
-			if err := a.decorate(ctx, tx, admin, u, rng, cats, emails); err != nil {
+			ids[u.Email] = u.ID
+			if err := a.decorate(ctx, tx, admin, u, rng, cats, emails, ids); err != nil {
 				return fmt.Errorf("demo user %d: %w", i, err)
 			}
 		}
@@ -121,11 +168,16 @@ func randomPassword() string {
 
 func pick[T any](rng *mrand.Rand, xs []T) T { return xs[rng.IntN(len(xs))] }
 
-// seedUser registers one realistic demo user.
-func seedUser(ctx context.Context, tx bun.IDB, users *usermgmt.Service, rng *mrand.Rand, i int) (*usermgmt.User, error) {
+// seedUser registers one realistic demo user; one in five has a picture,
+// served by the reference server itself under base.
+func seedUser(ctx context.Context, tx bun.IDB, users *usermgmt.Service, rng *mrand.Rand, i int, base string) (*usermgmt.User, error) {
 	first, last, place := pick(rng, demoFirst), pick(rng, demoLast), pick(rng, demoPlaces)
+	if i%25 == 0 {
+		n := demoHardNames[(i/25)%len(demoHardNames)]
+		first, last = n[0], n[1]
+	}
 	local := strings.ToLower(usermgmt.NormalizeSearch(first) + "." + strings.ReplaceAll(usermgmt.NormalizeSearch(last), " ", ""))
-	local = strings.NewReplacer("'", "", "ł", "l", "ø", "o", "ı", "i").Replace(local)
+	local = strings.NewReplacer("'", "", "ł", "l", "ø", "o", "ı", "i", "ß", "ss", "ś", "s").Replace(local)
 	reg := usermgmt.Registration{
 		Email:              fmt.Sprintf("%s.%d@example.com", local, i),
 		Password:           demoUserPassword,
@@ -143,6 +195,9 @@ func seedUser(ctx context.Context, tx bun.IDB, users *usermgmt.Service, rng *mra
 		LocationAddress: usermgmt.Address{City: place.city, Country: place.country},
 		Roles:           [][]usermgmt.Role{{usermgmt.RoleAsker}, {usermgmt.RoleOfferor}, {usermgmt.RoleAsker, usermgmt.RoleOfferor}}[rng.IntN(3)],
 	}
+	if i%5 == 0 && base != "" {
+		reg.PictureURL = fmt.Sprintf("%s%s%d.svg", strings.TrimRight(base, "/"), demoPicturePath, i)
+	}
 	if rng.IntN(3) == 0 && place.lang != "en-GB" {
 		reg.SpokenLanguages = append(reg.SpokenLanguages, "en")
 	}
@@ -158,7 +213,7 @@ func seedUser(ctx context.Context, tx bun.IDB, users *usermgmt.Service, rng *mra
 
 // decorate gives a demo user a status, fees, categories, verifications,
 // counters, bank and PSP details and guests, spread across every case.
-func (a *app) decorate(ctx context.Context, tx bun.IDB, admin uuid.UUID, u *usermgmt.User, rng *mrand.Rand, cats []uuid.UUID, emails []string) error {
+func (a *app) decorate(ctx context.Context, tx bun.IDB, admin uuid.UUID, u *usermgmt.User, rng *mrand.Rand, cats []uuid.UUID, emails []string, ids map[string]uuid.UUID) error {
 	switch r := rng.IntN(10); {
 	case r == 0:
 		if _, err := a.users.ChangeStatus(ctx, tx, admin, u.ID, usermgmt.StatusInvalidated, "demo: suspended after chargebacks"); err != nil {
@@ -224,8 +279,15 @@ func (a *app) decorate(ctx context.Context, tx bun.IDB, admin uuid.UUID, u *user
 	}
 	if rng.IntN(8) == 0 && len(emails) > 1 {
 		guest := emails[rng.IntN(len(emails)-1)]
-		if _, _, err := a.users.InviteGuest(ctx, tx, u.ID, usermgmt.GuestInvite{Email: guest, Roles: []usermgmt.GuestRole{usermgmt.GuestManageBookings, usermgmt.GuestManageMessages}}); err != nil {
+		_, token, err := a.users.InviteGuest(ctx, tx, u.ID, usermgmt.GuestInvite{Email: guest, Roles: []usermgmt.GuestRole{usermgmt.GuestManageBookings, usermgmt.GuestManageMessages}})
+		if err != nil {
 			return err
+		}
+		// Two in three invited guests have accepted with their own account.
+		if rng.IntN(3) > 0 {
+			if _, err := a.users.AcceptInvitation(ctx, tx, token, ids[guest]); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -1,6 +1,8 @@
 // Command server is userdesk's reference HTTP server: a back-office JSON
 // API over usermgmt, fees and impersonation, wired the way we recommend an
-// embedding service does.
+// embedding service does. The API itself is package
+// examples/server/api; this package holds the configuration, the wiring
+// (app.go, the file a host copies) and the demo data.
 //
 // With no flags it opens (creating it if needed) the embedded SQLite file
 // userdesk.db in the working directory, runs the migrations, seeds demo
@@ -22,6 +24,7 @@
 //	-session-ttl   USERDESK_SESSION_TTL    operator and user session lifetime (8h)
 //	-impersonation-ttl USERDESK_IMPERSONATION_TTL  impersonation token lifetime (15m, at most 1h)
 //	-audience      USERDESK_AUDIENCE       front-office URL that impersonation tokens are for
+//	-reset-demo-passwords USERDESK_RESET_DEMO_PASSWORDS  print new passwords for the demo operators
 //
 // USERDESK_ADMIN_EMAIL and USERDESK_ADMIN_PASSWORD, when set and no
 // operator exists yet, create the first admin operator.

@@ -69,6 +69,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		if seeded, err = a.seedDemo(ctx, out); err != nil {
 			return err
 		}
+		if !seeded {
+			why := "the database already has operators"
+			if cfg.adminEmail != "" {
+				why = "USERDESK_ADMIN_EMAIL is set, so the database has the bootstrap admin (demo data only goes into a database without operators)"
+			}
+			fmt.Fprintf(out, "Demo seeding skipped: %s. Demo operator passwords are shown once; -reset-demo-passwords prints new ones.\n", why)
+		}
+	}
+	if cfg.resetDemo {
+		if err := a.resetDemoPasswords(ctx, out); err != nil {
+			return err
+		}
 	}
 
 	srv := &http.Server{
@@ -180,7 +192,8 @@ func (a *app) bootstrapAdmin(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("bootstrap admin: %w", err)
 		}
-		a.log.Info("created the first admin operator", "email", a.cfg.adminEmail)
+		// Not the email: logs travel further than the secret store.
+		a.log.Info("created the first admin operator from USERDESK_ADMIN_EMAIL and USERDESK_ADMIN_PASSWORD")
 		return nil
 	})
 }

@@ -5,9 +5,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/userdesk/userdesk/fees"
 	"github.com/userdesk/userdesk/internal/dbtest"
@@ -55,6 +58,14 @@ func TestDemoSeed(t *testing.T) {
 		"psp":                       "SELECT count(*) FROM userdesk_users WHERE psp_provider <> ''",
 		"listings":                  "SELECT count(*) FROM userdesk_users WHERE listings_count > 0",
 		"languages beyond one":      "SELECT count(*) FROM userdesk_user_languages WHERE language = 'en'",
+		"pictures":                  "SELECT count(*) FROM userdesk_users WHERE picture_url LIKE 'http://front.test/demo/pictures/%.svg'",
+		"accepted guests":           "SELECT count(*) FROM userdesk_guests WHERE accepted_at IS NOT NULL AND guest_user_id IS NOT NULL",
+		"users created a year ago":  "SELECT count(*) FROM userdesk_users WHERE created_at < '" + time.Now().AddDate(-1, 0, 0).UTC().Format("2006-01-02") + "'",
+		"users created this month":  "SELECT count(*) FROM userdesk_users WHERE created_at > '" + time.Now().AddDate(0, -1, 0).UTC().Format("2006-01-02") + "'",
+		"the letter Ø":              "SELECT count(*) FROM userdesk_users WHERE last_name LIKE 'Ø%'",
+		"the letter Ł":              "SELECT count(*) FROM userdesk_users WHERE first_name LIKE 'Ł%'",
+		"the letter ı":              "SELECT count(*) FROM userdesk_users WHERE last_name LIKE '%ı%'",
+		"the letter ß":              "SELECT count(*) FROM userdesk_users WHERE last_name LIKE '%ß%'",
 	} {
 		if count(q) == 0 {
 			t.Errorf("demo data has no %s", what)
@@ -134,5 +145,83 @@ func TestKeysFile(t *testing.T) {
 	explicit := config{bankKey: bytes.Repeat([]byte{1}, 32), signingKey: bytes.Repeat([]byte{2}, 32)}
 	if err := loadKeys(&explicit, log); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDemoPicturesAndPasswordReset: the demo pictures are served, and
+// -reset-demo-passwords gives the demo operators new passwords that work
+// (the old ones stop working).
+func TestDemoPicturesAndPasswordReset(t *testing.T) {
+	t.Parallel()
+	db := dbtest.SQLite(t)
+	a := newTestApp(t, db)
+	ctx := context.Background()
+	var first bytes.Buffer
+	if _, err := a.seedDemo(ctx, &first); err != nil {
+		t.Fatal(err)
+	}
+	old := strings.Fields(first.String()[strings.Index(first.String(), "support@demo"):])[1]
+	var out bytes.Buffer
+	if err := a.resetDemoPasswords(ctx, &out); err != nil {
+		t.Fatal(err)
+	}
+	fresh := strings.Fields(out.String()[strings.Index(out.String(), "support@demo"):])[1]
+	if _, err := a.users.AuthenticateOperator(ctx, db, "support@demo.userdesk.test", fresh); err != nil {
+		t.Fatalf("new password: %v\n%s", err, out.String())
+	}
+	if _, err := a.users.AuthenticateOperator(ctx, db, "support@demo.userdesk.test", old); err == nil {
+		t.Fatal("the old password still works")
+	}
+	ts := httptest.NewServer(a.routes())
+	defer ts.Close()
+	resp, err := http.Get(ts.URL + "/demo/pictures/5.svg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(string(body), "<svg") {
+		t.Fatalf("picture: %d %s", resp.StatusCode, body)
+	}
+	resp, err = http.Get(ts.URL + "/demo/pictures/x.svg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Fatalf("unknown picture: %d", resp.StatusCode)
+	}
+}
+
+// TestSeedingSkippedIsSaid: with the bootstrap-admin variables set, the
+// server says that demo seeding was skipped and why, and never logs the
+// bootstrap admin's email.
+func TestSeedingSkippedIsSaid(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	env := map[string]string{"USERDESK_DB": filepath.Join(t.TempDir(), "u.db"), "USERDESK_ADMIN_EMAIL": "root@secret-company.test", "USERDESK_ADMIN_PASSWORD": "a long bootstrap passphrase"}
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	var out bytes.Buffer
+	w := &syncWriter{w: &out}
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-demo=true"}, func(k string) string { return env[k] }, w, ready)
+	}()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("server ended: %v", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !strings.Contains(out.String(), "Demo seeding skipped: USERDESK_ADMIN_EMAIL is set") {
+		t.Fatalf("no word of the skipped seeding:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), "secret-company") {
+		t.Fatalf("the bootstrap admin's email is in the output:\n%s", out.String())
 	}
 }

@@ -100,10 +100,10 @@ func (s *Service) timeline(ctx context.Context, db bun.IDB, userID uuid.UUID, f 
 	var events []Event
 	q := db.NewSelect().Model(&events).Where("user_id = ?", userID).OrderExpr("occurred_at DESC, id DESC").Limit(KeepEvents + 1)
 	if len(f.Types) > 0 {
-		q = q.Where("type IN (?)", bun.In(f.Types))
+		q = q.Where("type IN (?)", bun.List(f.Types))
 	}
 	if len(f.Channels) > 0 {
-		q = q.Where("channel IN (?)", bun.In(f.Channels))
+		q = q.Where("channel IN (?)", bun.List(f.Channels))
 	}
 	if f.From != nil {
 		q = q.Where("occurred_at >= ?", stamp(*f.From))
@@ -125,12 +125,7 @@ func (s *Service) timeline(ctx context.Context, db bun.IDB, userID uuid.UUID, f 
 	}
 	tl.Events = len(events)
 	if operatorActions && !f.NoOperatorActions && (len(f.Channels) == 0 || channelIn(ChannelBackOffice, f.Channels)) {
-		var recs []usermgmt.AuditRecord
-		aq := db.NewSelect().Model(&recs).Where("user_id = ?", userID).Where("operator_id IS NOT NULL").
-			OrderExpr("id DESC").Limit(KeepEvents)
-		if len(f.Types) > 0 {
-			aq = aq.Where("action IN (?)", bun.In(f.Types))
-		}
+		aq := usermgmt.AuditQuery{UserID: userID, OperatorOnly: true, Actions: f.Types, Limit: KeepEvents, To: f.To}
 		from := f.From
 		if tl.Truncated {
 			// The card covers the period of the events it shows.
@@ -140,12 +135,11 @@ func (s *Service) timeline(ctx context.Context, db bun.IDB, userID uuid.UUID, f 
 			}
 		}
 		if from != nil {
-			aq = aq.Where("at >= ?", stamp(*from))
+			t := stamp(*from)
+			aq.From = &t
 		}
-		if f.To != nil {
-			aq = aq.Where("at < ?", stamp(*f.To))
-		}
-		if err := aq.Scan(ctx); err != nil {
+		recs, err := s.users.QueryAudit(ctx, db, aq)
+		if err != nil {
 			return nil, fmt.Errorf("activity: operator actions: %w", err)
 		}
 		for i := range recs {

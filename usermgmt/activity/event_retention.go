@@ -151,7 +151,7 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 			// newer ones; so the newest KeepEvents of a user are never
 			// among the deleted, whatever runs concurrently.
 			var doomed []uuid.UUID
-			if err := db.NewSelect().Model((*Event)(nil)).Column("id").Where("id IN (?)", bun.In(ids)).
+			if err := db.NewSelect().Model((*Event)(nil)).Column("id").Where("id IN (?)", bun.List(ids)).
 				Where(`EXISTS (SELECT 1 FROM userdesk_events AS n WHERE n.user_id = event.user_id
 					AND (n.occurred_at, n.id) > (event.occurred_at, event.id)
 					LIMIT 1 OFFSET ?)`, KeepEvents-1).Scan(ctx, &doomed); err != nil {
@@ -160,7 +160,7 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 			var n int64
 			if len(doomed) > 0 {
 				err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-					res, err := tx.NewDelete().Model((*Event)(nil)).Where("id IN (?)", bun.In(doomed)).Exec(ctx)
+					res, err := tx.NewDelete().Model((*Event)(nil)).Where("id IN (?)", bun.List(doomed)).Exec(ctx)
 					if err != nil {
 						return err
 					}
@@ -196,7 +196,7 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 		var n int64
 		if len(late) > 0 {
 			err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-				res, err := tx.NewDelete().Model((*Event)(nil)).Where("id IN (?)", bun.In(late)).Exec(ctx)
+				res, err := tx.NewDelete().Model((*Event)(nil)).Where("id IN (?)", bun.List(late)).Exec(ctx)
 				if err != nil {
 					return err
 				}

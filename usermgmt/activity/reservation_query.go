@@ -72,7 +72,7 @@ func (s *Service) reservationCard(ctx context.Context, db bun.IDB, userID uuid.U
 		return nil, err
 	}
 	var rows []Reservation
-	q := db.NewSelect().Model(&rows).Where("user_id = ?", userID).Where("channel IN (?)", bun.In(channels)).
+	q := db.NewSelect().Model(&rows).Where("user_id = ?", userID).Where("channel IN (?)", bun.List(channels)).
 		OrderExpr("booked_at DESC, id DESC").Limit(ReservationsShown + 1)
 	if !f.IncludeDeleted {
 		q = q.Where("NOT deleted")

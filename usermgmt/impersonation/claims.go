@@ -55,7 +55,8 @@ type Impersonation struct {
 	OperatorID uuid.UUID `json:"operator_id"`
 	Scope      Scope     `json:"scope"`
 	Landing    Landing   `json:"landing"`
-	// Reason is the operator's stated reason.
+	// Reason is the operator's stated reason, read from the token's
+	// record (the token does not carry it).
 	Reason    string    `json:"reason"`
 	IssuedAt  time.Time `json:"issued_at"`
 	ExpiresAt time.Time `json:"expires_at"`
@@ -80,7 +81,6 @@ type claims struct {
 	Nbf     time.Time `json:"nbf"`
 	Exp     time.Time `json:"exp"`
 	Scope   Scope     `json:"scope"`
-	Reason  string    `json:"reason"`
 	Landing Landing   `json:"landing,omitempty"`
 }
 

@@ -32,7 +32,7 @@ func TestClaimsChecks(t *testing.T) {
 		return &claims{
 			Sub: uuid.Must(uuid.NewV7()).String(), Act: &actor{Sub: uuid.Must(uuid.NewV7()).String()},
 			Jti: uuid.Must(uuid.NewV7()).String(), Aud: "aud", Iat: now, Nbf: now, Exp: now.Add(DefaultTTL),
-			Scope: ScopeFull, Reason: "why", Landing: LandingIdentity,
+			Scope: ScopeFull, Landing: LandingIdentity,
 		}
 	}
 	for _, tc := range []struct {
@@ -52,7 +52,6 @@ func TestClaimsChecks(t *testing.T) {
 		{"unknown scope", func(c *claims) { c.Scope = "root" }, CheckClaims},
 		{"no scope", func(c *claims) { c.Scope = "" }, CheckClaims},
 		{"unknown landing", func(c *claims) { c.Landing = "billing" }, CheckClaims},
-		{"empty reason", func(c *claims) { c.Reason = " " }, CheckClaims},
 		{"other audience", func(c *claims) { c.Aud = "other" }, CheckAudience},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,7 +95,7 @@ func BenchmarkVerifyToken(b *testing.B) {
 	token, err := s.keys.Load().sign(&claims{
 		Sub: uuid.Must(uuid.NewV7()).String(), Act: &actor{Sub: uuid.Must(uuid.NewV7()).String()},
 		Jti: uuid.Must(uuid.NewV7()).String(), Aud: "aud", Iat: now, Nbf: now, Exp: now.Add(DefaultTTL),
-		Scope: ScopeFull, Reason: "benchmark",
+		Scope: ScopeFull,
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -13,7 +13,9 @@
 // claims are the user (sub), the acting operator as an RFC 8693 actor
 // (act: {"sub": operator}), a token ID (jti, a UUIDv7), iat, nbf, exp, the
 // audience (aud, the front office the host names in [Config.Audience]),
-// the scope, the operator's stated reason and the landing. Its footer
+// the scope and the landing; the operator's stated reason stays
+// server-side, in the token's record (operators write names and ticket
+// texts there, and whoever holds a token could read its payload). Its footer
 // names the signing key ([KeyRing]); a fixed implicit assertion binds the
 // signature to this package, so a PASETO the host signs with the same key
 // for something else never passes as an impersonation. The payload is
@@ -26,6 +28,21 @@
 // usermgmt audit record ([ActionIssue], [ActionFirstUse],
 // [ActionRevoke]) in the transaction of the change, naming the operator,
 // the user and the token ID, and no personal data.
+//
+// A token issued from an operator's back-office session
+// ([IssueRequest.OperatorSession]) ends with that session: logout, expiry
+// or an ended session refuse it from the next verification on
+// ([CheckSession]); a deactivated operator or one stripped of the
+// permission is refused too ([CheckOperator]). Only a reference to the
+// session is stored (usermgmt.SessionRef).
+//
+// Under an impersonation, the request's context carries a
+// usermgmt.Impersonator ([NewContext], the middleware): usermgmt's
+// own-account reads mask what the operator's role may not see, exactly as
+// in the back office, and audit every clear view; credentials cannot be
+// changed. [NotImpersonated] is the guard for the host's own actions that
+// only the user may take. Erasing a user blanks the reasons of their
+// tokens ([ErasedReason]).
 //
 // [Service.Verify] checks, in order: format, key, signature, claims,
 // audience, not-before and expiry, revocation, the operator (still
@@ -75,7 +92,9 @@
 // Verification allows [Config.ClockSkew] (30 seconds by default, at most
 // 5 minutes) on both sides: a token is accepted from nbf − skew until
 // exp + skew, so machines whose clocks disagree by less than that agree
-// on a token. Issue stamps iat = nbf = now.
+// on a token. Issue stamps iat = nbf = now; a token whose iat lies further
+// in the future than the skew is refused ([CheckNotYetValid]), whatever
+// its nbf says.
 //
 // # Errors
 //

@@ -80,6 +80,9 @@ const (
 	CheckOperator Check = "operator"
 	// CheckUser: the user may no longer be impersonated.
 	CheckUser Check = "user"
+	// CheckSession: the operator session the token was issued from
+	// ended (logout, expiry).
+	CheckSession Check = "session"
 )
 
 var checkSentinels = map[Check]error{
@@ -93,6 +96,7 @@ var checkSentinels = map[Check]error{
 	CheckRevoked:     ErrRevoked,
 	CheckOperator:    ErrOperatorRefused,
 	CheckUser:        ErrUserRefused,
+	CheckSession:     ErrOperatorRefused,
 }
 
 // VerifyError says which check refused a token. It matches ErrInvalidToken

@@ -22,22 +22,24 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 const audience = "https://app.example.test"
 
 // env is one test's world: a database, the two services, a clock, and
-// operators of each built-in role.
+// operators: support and admin, and a "reader" who may only read users.
 type env struct {
-	db                      *bun.DB
-	users                   *usermgmt.Service
-	imp                     *impersonation.Service
-	clock                   *usermgmttest.Clock
-	key                     impersonation.Key
-	support, admin, finance uuid.UUID
-	support2                uuid.UUID
-	ctx                     context.Context
+	db                     *bun.DB
+	users                  *usermgmt.Service
+	imp                    *impersonation.Service
+	clock                  *usermgmttest.Clock
+	key                    impersonation.Key
+	support, admin, reader uuid.UUID
+	support2               uuid.UUID
+	ctx                    context.Context
 }
 
 // newEnv builds an env on db; edit adjusts the impersonation config.
 func newEnv(tb testing.TB, db *bun.DB, edit ...func(*impersonation.Config)) *env {
 	tb.Helper()
-	users := usermgmttest.NewService(tb, usermgmt.Config{})
+	users := usermgmttest.NewService(tb, usermgmt.Config{Roles: map[usermgmt.OperatorRole][]usermgmt.Permission{
+		"reader": {usermgmt.PermReadUsers},
+	}})
 	e := &env{db: db, users: users, clock: usermgmttest.NewClock(time.Time{}), key: newKey(tb, "k1"), ctx: context.Background()}
 	cfg := impersonation.Config{
 		Users: users, Audience: audience, Now: e.clock.Now,
@@ -54,7 +56,7 @@ func newEnv(tb testing.TB, db *bun.DB, edit ...func(*impersonation.Config)) *env
 	e.support = e.operator(tb, usermgmt.RoleSupport)
 	e.support2 = e.operator(tb, usermgmt.RoleSupport)
 	e.admin = e.operator(tb, usermgmt.RoleAdmin)
-	e.finance = e.operator(tb, usermgmt.RoleFinance)
+	e.reader = e.operator(tb, "reader")
 	return e
 }
 

@@ -31,9 +31,17 @@ type IssueRequest struct {
 	// like any other. Operators are not users and cannot be impersonated.
 	UserID uuid.UUID
 	// Reason is the operator's stated reason: required, at most 1000
-	// bytes once trimmed. It is recorded and travels in the token, which
-	// is signed but not encrypted: it must hold no secret.
+	// bytes once trimmed. It is recorded server-side only (the token,
+	// signed but not encrypted, does not carry it), and blanked when the
+	// user is erased.
 	Reason string
+	// OperatorSession is the operator's back-office session token (as
+	// given to usermgmt.ResolveSession), or empty. When set, the token
+	// ends with that session: logout, expiry or the session's removal
+	// refuse it from the next verification on (CheckSession). Only a
+	// reference to the session (usermgmt.SessionRef) is stored. A host
+	// issuing from a session should always set it.
+	OperatorSession string
 	// Scope is ScopeReadOnly or ScopeFull; zero means ScopeReadOnly.
 	Scope Scope
 	// Landing is the dashboard section to open; zero means its home.
@@ -96,6 +104,9 @@ func (s *Service) Issue(ctx context.Context, db bun.IDB, req IssueRequest) (*Iss
 		ID: id, UserID: req.UserID, OperatorID: req.OperatorID, KeyID: keys.signID, Reason: req.Reason,
 		Scope: req.Scope, Landing: req.Landing, IssuedAt: now, ExpiresAt: now.Add(req.TTL).Truncate(time.Second),
 	}
+	if req.OperatorSession != "" {
+		rec.SessionRef = usermgmt.SessionRef(req.OperatorSession)
+	}
 	token, err := keys.sign(s.claimsOf(rec))
 	if err != nil {
 		return nil, err
@@ -103,6 +114,11 @@ func (s *Service) Issue(ctx context.Context, db bun.IDB, req IssueRequest) (*Iss
 	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := s.users.Authorize(ctx, tx, req.OperatorID, usermgmt.PermImpersonate); err != nil {
 			return err
+		}
+		if rec.SessionRef != "" {
+			if err := s.checkSession(ctx, tx, rec); err != nil {
+				return &usermgmt.PermissionError{Permission: usermgmt.PermImpersonate}
+			}
 		}
 		u, err := s.users.UserStanding(ctx, tx, req.UserID)
 		if err != nil {
@@ -142,6 +158,8 @@ func (s *Service) checkRequest(req IssueRequest) error {
 	switch {
 	case req.Reason == "":
 		add("reason", "required", "is required")
+	case usermgmt.CheckText("reason", req.Reason) != nil:
+		add("reason", "text", "must be text: no NUL byte, valid UTF-8")
 	case len(req.Reason) > MaxReasonLength:
 		add("reason", "max", fmt.Sprintf("must be at most %d long", MaxReasonLength))
 	}
@@ -175,7 +193,7 @@ func (s *Service) impersonable(u usermgmt.Standing) error {
 func (s *Service) claimsOf(r *Record) *claims {
 	return &claims{
 		Sub: r.UserID.String(), Act: &actor{Sub: r.OperatorID.String()}, Jti: r.ID.String(), Aud: s.audience,
-		Iat: r.IssuedAt, Nbf: r.IssuedAt, Exp: r.ExpiresAt, Scope: r.Scope, Reason: r.Reason, Landing: r.Landing,
+		Iat: r.IssuedAt, Nbf: r.IssuedAt, Exp: r.ExpiresAt, Scope: r.Scope, Landing: r.Landing,
 	}
 }
 

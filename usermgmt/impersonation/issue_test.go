@@ -58,7 +58,7 @@ func TestIssueAndVerify(t *testing.T) {
 				"sub": user.String(), "act": map[string]any{"sub": e.support.String()}, "jti": rec.ID.String(),
 				"aud": audience, "iat": now.Format(time.RFC3339), "nbf": now.Format(time.RFC3339),
 				"exp": now.Add(15 * time.Minute).Format(time.RFC3339), "scope": "read_only",
-				"reason": "user asked why payouts fail", "landing": "bank_account",
+				"landing": "bank_account",
 			}
 			got, _ := json.Marshal(c)
 			exp, _ := json.Marshal(want)
@@ -163,7 +163,7 @@ func TestIssueRefusals(t *testing.T) {
 			{"unknown scope", false, func(r *impersonation.IssueRequest) { r.Scope = "admin" }, invalidField("scope")},
 			{"unknown landing", false, func(r *impersonation.IssueRequest) { r.Landing = "settings" }, invalidField("landing")},
 			{"no user", false, func(r *impersonation.IssueRequest) { r.UserID = uuid.Nil }, invalidField("user_id")},
-			{"operator without the permission", false, func(r *impersonation.IssueRequest) { r.OperatorID = e.finance }, is(usermgmt.ErrForbidden)},
+			{"operator without the permission", false, func(r *impersonation.IssueRequest) { r.OperatorID = e.reader }, is(usermgmt.ErrForbidden)},
 			{"deactivated operator", false, func(r *impersonation.IssueRequest) { r.OperatorID = inactive }, is(usermgmt.ErrForbidden)},
 			{"unknown operator", false, func(r *impersonation.IssueRequest) { r.OperatorID = uuid.Must(uuid.NewV7()) }, is(usermgmt.ErrForbidden)},
 			{"unknown user", false, func(r *impersonation.IssueRequest) { r.UserID = uuid.Must(uuid.NewV7()) }, is(usermgmt.ErrNotFound)},

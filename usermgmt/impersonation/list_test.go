@@ -85,7 +85,7 @@ func TestListActive(t *testing.T) {
 		})
 
 		t.Run("refusals", func(t *testing.T) {
-			if _, _, err := e.imp.ListActive(e.ctx, db, e.finance, impersonation.ListFilter{}); !errors.Is(err, usermgmt.ErrForbidden) {
+			if _, _, err := e.imp.ListActive(e.ctx, db, e.reader, impersonation.ListFilter{}); !errors.Is(err, usermgmt.ErrForbidden) {
 				t.Fatalf("finance: %v", err)
 			}
 			if _, _, err := e.imp.ListActive(e.ctx, db, e.support, impersonation.ListFilter{Cursor: "AAAA"}); !errors.Is(err, usermgmt.ErrInvalidCursor) {

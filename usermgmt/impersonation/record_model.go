@@ -21,10 +21,14 @@ type Record struct {
 	// KeyID names the key that signed the token, so a host can tell when
 	// a rotated key signs nothing live any more.
 	KeyID string `bun:"key_id,notnull" json:"key_id"`
-	// Reason is the operator's stated reason.
-	Reason  string  `bun:"reason,notnull" json:"reason"`
-	Scope   Scope   `bun:"scope,notnull" json:"scope"`
-	Landing Landing `bun:"landing,notnull" json:"landing"`
+	// Reason is the operator's stated reason; blanked when the user is
+	// erased.
+	Reason string `bun:"reason,notnull" json:"reason"`
+	// SessionRef references the operator session the token was issued
+	// from (usermgmt.SessionRef); empty when none was given.
+	SessionRef string  `bun:"session_ref,notnull" json:"-"`
+	Scope      Scope   `bun:"scope,notnull" json:"scope"`
+	Landing    Landing `bun:"landing,notnull" json:"landing"`
 	// IssuedAt and ExpiresAt bound the token's life (UTC, seconds).
 	IssuedAt  time.Time `bun:"issued_at,notnull" json:"issued_at"`
 	ExpiresAt time.Time `bun:"expires_at,notnull" json:"expires_at"`

@@ -62,7 +62,7 @@ func TestRevoke(t *testing.T) {
 				t.Fatalf("err = %v", err)
 			}
 			live(t, is.Token)
-			if _, err := e.imp.Revoke(e.ctx, db, e.finance, is.Record.ID, ""); !errors.Is(err, usermgmt.ErrForbidden) {
+			if _, err := e.imp.Revoke(e.ctx, db, e.reader, is.Record.ID, ""); !errors.Is(err, usermgmt.ErrForbidden) {
 				t.Fatalf("finance: %v", err)
 			}
 			if _, err := e.imp.Revoke(e.ctx, db, e.admin, is.Record.ID, "suspicious"); err != nil {

@@ -1,6 +1,7 @@
 package impersonation
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 	"github.com/userdesk/userdesk/usermgmt"
 )
 
@@ -132,11 +135,7 @@ func New(cfg Config) (*Service, error) {
 	if s.revokeOthers == "" {
 		s.revokeOthers = usermgmt.PermManageImpersonations
 	}
-	known := false
-	for _, p := range usermgmt.AllPermissions() {
-		known = known || p == s.revokeOthers
-	}
-	if !known {
+	if !s.users.KnowsPermission(s.revokeOthers) {
 		return nil, fmt.Errorf("impersonation: config: RevokeOthers: unknown permission %q", s.revokeOthers)
 	}
 	if s.now == nil {
@@ -149,7 +148,20 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.users.OnStatusChange(s.onStatusChange)
+	s.users.OnErase(s.onErase)
 	return s, nil
+}
+
+// ErasedReason replaces the stated reason of an erased user's tokens.
+const ErasedReason = "(erased with the user)"
+
+// onErase blanks the reasons of the erased user's tokens: operators type
+// them, and they may name the user.
+func (s *Service) onErase(ctx context.Context, tx bun.IDB, userID uuid.UUID) error {
+	if _, err := tx.NewUpdate().Model((*Record)(nil)).Set("reason = ?", ErasedReason).Where("user_id = ?", userID).Exec(ctx); err != nil {
+		return fmt.Errorf("impersonation: erase reasons: %w", err)
+	}
+	return nil
 }
 
 // SetKeys replaces the key ring, for rotation at run time: tokens signed

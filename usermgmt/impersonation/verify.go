@@ -81,6 +81,11 @@ func (s *Service) verify(ctx context.Context, db bun.IDB, token string) (*Impers
 	if err := s.checkParties(ctx, db, rec); err != nil {
 		return nil, err
 	}
+	if rec.SessionRef != "" {
+		if err := s.checkSession(ctx, db, rec); err != nil {
+			return nil, err
+		}
+	}
 	if rec.FirstUsedAt == nil {
 		if err := s.firstUse(ctx, db, rec); err != nil {
 			return nil, err
@@ -162,8 +167,6 @@ func (s *Service) checkClaims(v *verified) error {
 		return refuse(CheckClaims, "unknown scope")
 	case !v.Landing.Valid():
 		return refuse(CheckClaims, "unknown landing")
-	case strings.TrimSpace(v.Reason) == "":
-		return refuse(CheckClaims, "reason is missing")
 	}
 	return nil
 }
@@ -171,6 +174,9 @@ func (s *Service) checkClaims(v *verified) error {
 // checkTimes applies nbf and exp with the clock-skew allowance.
 func (s *Service) checkTimes(v *verified) error {
 	now := s.now()
+	if now.Add(s.skew).Before(v.Iat) {
+		return refuse(CheckNotYetValid, "issued in the future, at %s", v.Iat.UTC().Format(time.RFC3339))
+	}
 	if now.Add(s.skew).Before(v.Nbf) {
 		return refuse(CheckNotYetValid, "valid from %s", v.Nbf.UTC().Format(time.RFC3339))
 	}
@@ -200,6 +206,16 @@ func (s *Service) checkParties(ctx context.Context, db bun.IDB, rec *Record) err
 		return refuse(CheckUser, "%v", err)
 	}
 	return nil
+}
+
+// checkSession refuses a token whose operator session ended (logout,
+// expiry) or belongs to someone else.
+func (s *Service) checkSession(ctx context.Context, db bun.IDB, rec *Record) error {
+	op, err := s.users.ResolveSessionRef(ctx, db, usermgmt.OperatorSession, rec.SessionRef)
+	if errors.Is(err, usermgmt.ErrSessionInvalid) || (err == nil && op != rec.OperatorID) {
+		return refuse(CheckSession, "the operator session that issued token %s ended", rec.ID)
+	}
+	return err
 }
 
 // firstUse stamps the record's first use and audits it, in one

@@ -26,6 +26,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 
+	"github.com/userdesk/userdesk/internal/searchtext"
 	"github.com/userdesk/userdesk/sqldb"
 	"github.com/userdesk/userdesk/usermgmt"
 )
@@ -224,9 +225,10 @@ func (g *Generator) Next(i int) User {
 		out.SpokenLanguages = nil
 	}
 	// The search columns, as usermgmt computes them.
-	out.SearchText = usermgmt.NormalizeSearch(strings.Join([]string{out.FirstName, out.LastName, out.Email, out.CompanyName}, " "))
+	cols := searchtext.Of(out.FirstName, out.LastName, out.Email, out.CompanyName, out.Phone)
+	out.SearchText, out.NameText = cols.Text, cols.Names
 	out.PhoneDigits = usermgmt.Digits(out.Phone)
-	out.SortName = usermgmt.NormalizeSearch(out.LastName) + "\x01" + usermgmt.NormalizeSearch(out.FirstName)
+	out.SortName = cols.SortName
 	return out
 }
 
@@ -237,7 +239,7 @@ var userColumns = []string{
 	"status", "created_at", "updated_at", "version", "listings_count", "asker_bookings_count",
 	"offeror_bookings_count", "reviews_received_count", "reviews_made_count", "fee_use_standard",
 	"fee_offeror_percent", "id_verified", "email_verified", "phone_verified", "deleted_at",
-	"search_text", "sort_name",
+	"search_text", "name_text", "sort_name",
 }
 
 func (u *User) values() []any {
@@ -255,7 +257,7 @@ func (u *User) values() []any {
 		string(u.Status), u.CreatedAt, u.UpdatedAt, u.Version, u.Counters.Listings, u.Counters.AskerBookings,
 		u.Counters.OfferorBookings, u.Counters.ReviewsReceived, u.Counters.ReviewsMade, u.Fees.UseStandard,
 		fee, u.Verifications.ID.Verified, u.Verifications.Email.Verified, u.Verifications.Phone.Verified, deleted,
-		u.SearchText, u.SortName,
+		u.SearchText, u.NameText, u.SortName,
 	}
 }
 

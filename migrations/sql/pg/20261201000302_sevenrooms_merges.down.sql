@@ -1,0 +1,3 @@
+DROP TABLE userdesk_sevenrooms_webhook_deliveries;
+--bun:split
+DROP TABLE userdesk_sevenrooms_merges;

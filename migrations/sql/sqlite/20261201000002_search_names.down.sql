@@ -1,0 +1,1 @@
+ALTER TABLE userdesk_users DROP COLUMN name_text;
