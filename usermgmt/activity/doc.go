@@ -104,11 +104,13 @@
 // Config.Retention; DefaultRetention of 90 days for interactions,
 // DefaultSecurityRetention of 400 days for security types such as logins).
 // PruneEvents is the job: for each type it walks the expired events oldest
-// first by keyset, in batches (PruneOptions.BatchSize, default 1000), each
-// batch one short transaction that deletes those with at least KeepEvents
-// newer events of the same user. Since only an event with 200 newer ones is
-// deleted, and deleting it changes no other event's count of newer ones,
-// the newest 200 survive any order of deletions and concurrent passes. It
+// first by keyset, in batches (PruneOptions.BatchSize, default 1000): a
+// read picks those with at least KeepEvents newer events of the same user,
+// then one short transaction deletes them by id. Since only an event with
+// 200 newer ones is deleted, and those newer ones can only be deleted in
+// turn if they have 200 newer ones, the newest 200 survive any order of
+// deletions, a check made outside the write transaction, and concurrent
+// passes. It
 // returns and logs a PruneReport (deleted per type, examined, batches). On
 // PostgreSQL inserts are never blocked by a pass (they lock different
 // rows); on SQLite each batch holds the write lock for its few

@@ -70,10 +70,11 @@ func (r PruneReport) TotalDeleted() int64 {
 // erased within ErasedSweepWindow (events ingested while the erasure
 // committed).
 //
-// Each batch is one short transaction touching at most BatchSize rows, so
+// Each batch reads its candidates and checks them without a write lock,
+// then deletes the doomed ones by id in one short transaction, so
 // concurrent ingest is never held up for long (on PostgreSQL not at all:
-// inserts and deletes lock different rows; on SQLite a batch holds the
-// write lock for its duration). Pass a *bun.DB: inside the host's
+// inserts and deletes lock different rows; on SQLite the delete holds the
+// single write lock for its few milliseconds). Pass a *bun.DB: inside the host's
 // transaction every batch would run in it, and the locks would last the
 // whole pass.
 //
@@ -141,20 +142,34 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 			for i, c := range cands {
 				ids[i] = c.ID
 			}
-			var n int64
-			err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-				res, err := tx.NewDelete().Model((*Event)(nil)).Where("id IN (?)", bun.List(ids)).
-					Where(`EXISTS (SELECT 1 FROM userdesk_events AS n WHERE n.user_id = event.user_id
-						AND (n.occurred_at, n.id) > (event.occurred_at, event.id)
-						LIMIT 1 OFFSET ?)`, KeepEvents-1).Exec(ctx)
-				if err != nil {
-					return err
-				}
-				n, _ = res.RowsAffected()
-				return nil
-			})
-			if err != nil {
+			// Which of them have KeepEvents newer events of their user is
+			// decided by a read, outside the write transaction, so that a
+			// batch holds the write lock (SQLite's single writer) only for
+			// the delete by id. It is safe: an event is deleted only when
+			// KeepEvents newer ones existed at the check, and those newer
+			// ones can only be deleted later if they too had KeepEvents
+			// newer ones; so the newest KeepEvents of a user are never
+			// among the deleted, whatever runs concurrently.
+			var doomed []uuid.UUID
+			if err := db.NewSelect().Model((*Event)(nil)).Column("id").Where("id IN (?)", bun.List(ids)).
+				Where(`EXISTS (SELECT 1 FROM userdesk_events AS n WHERE n.user_id = event.user_id
+					AND (n.occurred_at, n.id) > (event.occurred_at, event.id)
+					LIMIT 1 OFFSET ?)`, KeepEvents-1).Scan(ctx, &doomed); err != nil {
 				return finish(fmt.Errorf("activity: prune: %w", err))
+			}
+			var n int64
+			if len(doomed) > 0 {
+				err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+					res, err := tx.NewDelete().Model((*Event)(nil)).Where("id IN (?)", bun.List(doomed)).Exec(ctx)
+					if err != nil {
+						return err
+					}
+					n, _ = res.RowsAffected()
+					return nil
+				})
+				if err != nil {
+					return finish(fmt.Errorf("activity: prune: %w", err))
+				}
 			}
 			rep.Batches++
 			rep.Examined += int64(len(cands))
@@ -173,23 +188,28 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 		if stop() {
 			return finish(ctx.Err())
 		}
-		var n int64
-		err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			res, err := tx.NewDelete().Model((*Event)(nil)).
-				Where(`id IN (SELECT e.id FROM userdesk_events AS e JOIN userdesk_users AS u ON u.id = e.user_id
-					WHERE u.deleted_at IS NOT NULL AND u.deleted_at >= ? LIMIT ?)`, now.Add(-ErasedSweepWindow), batch).Exec(ctx)
-			if err != nil {
-				return err
-			}
-			n, _ = res.RowsAffected()
-			return nil
-		})
-		if err != nil {
+		var late []uuid.UUID
+		if err := db.NewRaw(`SELECT e.id FROM userdesk_events AS e JOIN userdesk_users AS u ON u.id = e.user_id
+			WHERE u.deleted_at IS NOT NULL AND u.deleted_at >= ? LIMIT ?`, now.Add(-ErasedSweepWindow), batch).Scan(ctx, &late); err != nil {
 			return finish(fmt.Errorf("activity: prune erased: %w", err))
+		}
+		var n int64
+		if len(late) > 0 {
+			err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+				res, err := tx.NewDelete().Model((*Event)(nil)).Where("id IN (?)", bun.List(late)).Exec(ctx)
+				if err != nil {
+					return err
+				}
+				n, _ = res.RowsAffected()
+				return nil
+			})
+			if err != nil {
+				return finish(fmt.Errorf("activity: prune erased: %w", err))
+			}
 		}
 		rep.Batches++
 		rep.ErasedSwept += n
-		if n < int64(batch) {
+		if len(late) < batch {
 			break
 		}
 	}

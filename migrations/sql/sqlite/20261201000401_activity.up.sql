@@ -38,9 +38,12 @@ CREATE INDEX userdesk_reservations_app_bot_idx ON userdesk_reservations (user_id
 --bun:split
 -- Events: the append-only log of a user's interactions. No foreign key
 -- (ingest joins the users table once per batch instead, and skips unknown
--- and erased users); attributes are JSON TEXT checked against the type.
+-- and erased users); attributes are JSON text checked against the type.
+-- On SQLite the table is clustered by user (WITHOUT ROWID, primary key
+-- user_id, occurred_at, id): a user's last 200 events are one range of
+-- neighbouring pages instead of 200 scattered rows.
 CREATE TABLE userdesk_events (
-    id          TEXT        PRIMARY KEY,
+    id          TEXT        NOT NULL,
     user_id     TEXT        NOT NULL,
     occurred_at TIMESTAMP   NOT NULL,
     received_at TIMESTAMP   NOT NULL,
@@ -52,12 +55,11 @@ CREATE TABLE userdesk_events (
     bot_version TEXT        NOT NULL DEFAULT '',
     attributes  TEXT        NOT NULL DEFAULT '{}',
     actor_kind  TEXT        NOT NULL,
-    actor_id    TEXT
-);
+    actor_id    TEXT,
+    PRIMARY KEY (user_id, occurred_at, id)
+) WITHOUT ROWID;
 --bun:split
--- The user page: the last 200, newest first; and the retention rule's
--- "is this one of the user's 200 newest?".
-CREATE INDEX userdesk_events_user_idx ON userdesk_events (user_id, occurred_at DESC, id DESC);
+CREATE UNIQUE INDEX userdesk_events_id_key ON userdesk_events (id);
 --bun:split
 -- Retention: expired events of one type, oldest first.
 CREATE INDEX userdesk_events_type_idx ON userdesk_events (type, occurred_at, id);
