@@ -15,7 +15,13 @@ require (
 	modernc.org/sqlite v1.61.1
 )
 
-require github.com/gosimple/unidecode v1.0.1
+require (
+	github.com/chromedp/cdproto v0.159.0
+	github.com/chromedp/chromedp v0.23.0
+	github.com/gosimple/unidecode v1.0.1
+)
+
+require github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 
 require (
 	aidanwoods.dev/go-paseto v1.6.0

@@ -41,7 +41,7 @@ const (
 const MaxCredits = 1_000_000
 
 // MaxIdempotencyKeyLength is the longest idempotency key accepted, in
-// bytes (Stripe's limit).
+// characters (Stripe's limit).
 const MaxIdempotencyKeyLength = 255
 
 // maxReason bounds reasons, in characters.
@@ -99,7 +99,7 @@ type CreditSet struct {
 	SeenVersion int64 `json:"seen_version"`
 	// Reason is optional, at most 500 characters.
 	Reason string `json:"reason"`
-	// IdempotencyKey is optional, at most 255 bytes.
+	// IdempotencyKey is optional, at most 255 characters.
 	IdempotencyKey string `json:"idempotency_key"`
 }
 
@@ -109,7 +109,7 @@ type CreditStep struct {
 	Delta int64 `json:"delta"`
 	// Reason is optional, at most 500 characters.
 	Reason string `json:"reason"`
-	// IdempotencyKey is optional, at most 255 bytes.
+	// IdempotencyKey is optional, at most 255 characters.
 	IdempotencyKey string `json:"idempotency_key"`
 }
 
@@ -124,7 +124,7 @@ type Adjustment struct {
 	RefereeID *uuid.UUID `json:"referee_id"`
 	// Reason is required, at most 500 characters.
 	Reason string `json:"reason"`
-	// IdempotencyKey is optional, at most 255 bytes.
+	// IdempotencyKey is optional, at most 255 characters.
 	IdempotencyKey string `json:"idempotency_key"`
 }
 
@@ -232,8 +232,8 @@ func checkCommon(reason, key string) *usermgmt.ValidationError {
 	if utf8.RuneCountInString(reason) > maxReason {
 		v = add(v, "reason", "max", fmt.Sprintf("must be at most %d characters", maxReason))
 	}
-	if len(key) > MaxIdempotencyKeyLength || !utf8.ValidString(key) {
-		v = add(v, "idempotency_key", "max", fmt.Sprintf("must be valid UTF-8 of at most %d bytes", MaxIdempotencyKeyLength))
+	if !utf8.ValidString(key) || utf8.RuneCountInString(key) > MaxIdempotencyKeyLength {
+		v = add(v, "idempotency_key", "max", fmt.Sprintf("must be valid UTF-8 of at most %d characters", MaxIdempotencyKeyLength))
 	}
 	return v
 }

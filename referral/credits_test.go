@@ -220,7 +220,7 @@ func TestIdempotency(t *testing.T) {
 		e := newEnv(t, db)
 		ctx := context.Background()
 		u := e.user(t)
-		key := strings.Repeat("k", 255)
+		key := strings.Repeat("é", 255) // 255 characters, 510 bytes
 
 		first, err := e.ref.StepCredits(ctx, db, e.finance, u.UserID, referral.CreditStep{Delta: 1, IdempotencyKey: key})
 		if err != nil {

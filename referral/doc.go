@@ -91,7 +91,8 @@
 //
 // # Idempotency keys
 //
-// Every change takes an optional key of up to 255 bytes (Stripe's rules).
+// Every change takes an optional key of up to 255 characters (Stripe's
+// rules).
 // The first request with a key claims it (INSERT … ON CONFLICT DO NOTHING
 // in the change's transaction); a concurrent request with the same key
 // waits on that row on PostgreSQL (writers are serialised on SQLite) and
@@ -134,7 +135,9 @@
 //     account, compared in Go; skipped without a key ring) or the same
 //     account at the same payment provider (User.PSP).
 //   - FlagSharedDevice: the same device, from Signals.DeviceID at Attach
-//     and RecordDevice (the host's login or app-start hook). Only SHA-256
+//     and RecordDevice (the host's login or app-start hook; a host that
+//     reports devices to usermgmt/activity passes the same identifier here,
+//     since feature packages do not import each other). Only SHA-256
 //     digests of device identifiers are stored.
 //   - FlagErasedReferees: Config.ErasedReferees.Threshold (3) referees
 //     erased within Window (30 days) of their referral.

@@ -174,3 +174,61 @@ func ExampleService_SetCredits() {
 	// entry operator_set 3 balance 5
 	// replayed: true same entry: true
 }
+
+// The user page's referral card is one call; a referral without a credit
+// left is recorded but not rewarded, and the host is told.
+func ExampleService_Card() {
+	db, done := exampleDB()
+	defer done()
+	ctx := context.Background()
+	users, refs := exampleServices(referral.Config{InitialCredits: 1})
+	register := func(email, first string) *usermgmt.User {
+		reg := signUp(email, "")
+		reg.FirstName = first
+		u, err := users.Register(ctx, db, reg)
+		if err != nil {
+			log.Fatal(err)
+		}
+		return u
+	}
+	gil := register("gil@example.com", "Gil")
+	account, err := refs.Open(ctx, db, gil.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, friend := range []string{"hana", "ivo"} {
+		u := register(friend+"@example.com", friend)
+		if _, err := refs.Attach(ctx, db, u.ID, *account.Code, referral.Signals{}); err != nil {
+			log.Fatal(err)
+		}
+		q, err := refs.Qualify(ctx, db, u.ID)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(friend, "qualified, rewarded:", q.Rewarded)
+	}
+	support, err := users.CreateOperator(ctx, db, usermgmt.NewOperator{Name: "Sam", Email: "sam@backoffice.test",
+		Password: "operator password 1", Roles: []usermgmt.OperatorRole{usermgmt.RoleSupport}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	card, err := refs.Card(ctx, db, support.ID, gil.ID, referral.CardOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("balance", card.Balance, "version", card.Version, "referees", card.RefereeCount)
+	for _, e := range card.Entries {
+		fmt.Println(" entry", e.Seq, e.Kind, e.Amount, "->", e.BalanceAfter)
+	}
+	for _, r := range card.Referees {
+		fmt.Println(" referee", r.Name, r.Status)
+	}
+	// Output:
+	// hana qualified, rewarded: true
+	// ivo qualified, rewarded: false
+	// balance 0 version 2 referees 2
+	//  entry 2 consumed -1 -> 0
+	//  entry 1 granted 1 -> 1
+	//  referee ivo Silva unrewarded
+	//  referee hana Silva rewarded
+}

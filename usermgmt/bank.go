@@ -73,8 +73,13 @@ func (s *Service) SetBankAccount(ctx context.Context, db bun.IDB, actor, userID 
 }
 
 // SetOwnBankAccount stores the user's own bank account (front office):
-// SetBankAccount without the permission check and the audit record.
+// SetBankAccount without the permission check and the audit record. Never
+// under an impersonation: payout details are the user's to give
+// (ErrUnderImpersonation).
 func (s *Service) SetOwnBankAccount(ctx context.Context, db bun.IDB, userID uuid.UUID, in BankAccount) error {
+	if err := NotImpersonated(ctx); err != nil {
+		return err
+	}
 	return s.setBankAccount(ctx, db, nil, userID, in)
 }
 

@@ -92,10 +92,14 @@ func hashToken(token string) string {
 
 // InviteGuest records a user's invitation (front office) and returns it
 // with the invitation token, which the host sends to the guest (only its
-// hash is stored). Returns ErrNotFound for an unknown owner, a
-// *ValidationError naming email or roles, ErrConflict when the owner
-// already invited that email.
+// hash is stored). Never under an impersonation: an operator must not
+// give themself a way into the account (ErrUnderImpersonation). Returns
+// ErrNotFound for an unknown owner, a *ValidationError naming email or
+// roles, ErrConflict when the owner already invited that email.
 func (s *Service) InviteGuest(ctx context.Context, db bun.IDB, ownerID uuid.UUID, in GuestInvite) (*Guest, string, error) {
+	if err := NotImpersonated(ctx); err != nil {
+		return nil, "", err
+	}
 	in.Email = strings.TrimSpace(in.Email)
 	if err := s.check(in); err != nil {
 		return nil, "", err
@@ -340,9 +344,13 @@ func (s *Service) UpdateGuest(ctx context.Context, db bun.IDB, actor, ownerID, g
 
 // AcceptInvitation links the guest's own user account to the invitation
 // whose token this is. The account's email must be the invited one (any
-// letter case). Returns ErrNotFound for an unknown or used token or an
-// unknown user, or a *ValidationError naming email on a mismatch.
+// letter case). Never under an impersonation (ErrUnderImpersonation).
+// Returns ErrNotFound for an unknown or used token or an unknown user, or
+// a *ValidationError naming email on a mismatch.
 func (s *Service) AcceptInvitation(ctx context.Context, db bun.IDB, token string, guestUserID uuid.UUID) (*Guest, error) {
+	if err := NotImpersonated(ctx); err != nil {
+		return nil, err
+	}
 	var out *Guest
 	err := inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		g, err := getGuest(ctx, tx, "token_hash = ?", hashToken(token))

@@ -9,7 +9,9 @@ import (
 
 // ResetPassword sets a user's password without the current one, for a
 // flow that proved the user's identity otherwise (a single-use reset link
-// sent to their verified address, in package verification). The password
+// sent to their verified address, in package verification). System path:
+// no permission check; the caller refuses it under an impersonation
+// (NotImpersonated) and proves the user's identity first. The password
 // must pass CheckPassword; it is not temporary (the user chose it). Every
 // session of the user ends in the same transaction: whoever held one
 // before the reset, an attacker included, is logged out. No audit record

@@ -10,8 +10,8 @@ import (
 // FindUserByEmail reads the live (not erased) user whose email matches,
 // in any letter case or Unicode spelling, for the system flows of the
 // packages built on usermgmt ("forgot my password", "resend my link").
-// No permission check: the caller must not reveal the answer to the
-// person who typed the address. Returns ErrNotFound.
+// System path: no permission check, and the caller must not reveal the
+// answer to the person who typed the address. Returns ErrNotFound.
 func (s *Service) FindUserByEmail(ctx context.Context, db bun.IDB, email string) (*User, error) {
 	u, err := getUserByEmail(ctx, db, normalizeEmail(email))
 	if err != nil {
@@ -35,7 +35,8 @@ func NormalizeEmail(email string) string { return normalizeEmail(email) }
 // SMS code, a PSP webhook). Unlike SetVerifications there is no
 // permission check and no audit record: the caller checks its own
 // permission and records its own audit entry (with its reason) in the
-// same transaction. Returns ErrNotFound, or a *ValidationError naming
+// same transaction. System path (or the caller's own permission path): no
+// permission check here. Returns ErrNotFound, or a *ValidationError naming
 // kind.
 func (s *Service) RecordVerification(ctx context.Context, db bun.IDB, userID uuid.UUID, kind VerificationKind, verified bool, by *uuid.UUID) (*Verifications, error) {
 	column := string(kind)

@@ -37,18 +37,7 @@ func (s *Service) SetVerifications(ctx context.Context, db bun.IDB, actor, userI
 // operator. No permission check and no audit record (the flow is the
 // host's). Returns ErrNotFound.
 func (s *Service) SetVerificationBySystem(ctx context.Context, db bun.IDB, userID uuid.UUID, kind VerificationKind, verified bool) (*Verifications, error) {
-	upd := VerificationUpdate{}
-	switch kind {
-	case VerifyID:
-		upd.ID = &verified
-	case VerifyEmail:
-		upd.Email = &verified
-	case VerifyPhone:
-		upd.Phone = &verified
-	default:
-		return nil, invalid("kind", "oneof", "must be one of: id email phone")
-	}
-	return s.setVerifications(ctx, db, nil, userID, upd)
+	return s.RecordVerification(ctx, db, userID, kind, verified, nil)
 }
 
 func (s *Service) setVerifications(ctx context.Context, db bun.IDB, actor *uuid.UUID, userID uuid.UUID, upd VerificationUpdate) (*Verifications, error) {

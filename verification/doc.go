@@ -18,7 +18,8 @@
 // method and encodes; errors map to statuses through the sentinels
 // (ErrInvalidLink, ErrNoCode, ErrWrongCode, ErrRateLimited with its
 // *RateLimitError.RetryAfter, ErrAlreadyVerified) and usermgmt's
-// (*ValidationError, ErrForbidden, ErrNotFound, ErrEmailTaken).
+// (*ValidationError, ErrForbidden, ErrUnderImpersonation, ErrNotFound,
+// ErrEmailTaken).
 //
 //	front office, not logged in    Register, ResendEmailVerification, ConfirmEmail,
 //	                               RequestPasswordReset, ResetPassword, ConfirmEmailChange
@@ -26,7 +27,8 @@
 //	                               SendPhoneCode, CheckPhoneCode
 //	back office (operator)         SendPasswordReset, SetIDVerification, IDVerificationHistory
 //	host (PSP webhook)             RecordProviderIDVerification
-//	delivery and development       Deliver, Outbox, Render
+//	delivery and upkeep            RunDelivery (or Deliver from a job), Sweep (daily)
+//	development                    Outbox, Render
 //
 // # Secrets
 //
@@ -66,7 +68,8 @@
 // Every message is written to the outbox table in the transaction of the
 // change it announces, so a message exists exactly when its change does
 // (a rolled-back request sends nothing, a committed one is never lost).
-// [Service.Deliver] sends due messages through Config.Mailer and
+// [Service.Deliver] (in a loop: [Service.RunDelivery]) sends due messages
+// through Config.Mailer and
 // Config.SMS, claiming each with a conditional update (safe on any number
 // of replicas), retrying with back-off and erasing the bodies once sent
 // (they hold live links and codes) unless Config.KeepSentBodies. Without a
@@ -107,7 +110,10 @@
 // The work differs by a few statements (the link's row), which a
 // stopwatch sees on a fast database; so these calls also wait out
 // Config.AnswerFloor (50 ms by default), measured from their start, on
-// every outcome. cmd/enumbench measures both paths of each (BENCHMARKS.md,
+// every outcome; where the work outgrows the floor (Register's password
+// hash on a loaded machine), an answer waits until the 90th percentile of
+// the call's recent durations instead, so that both paths leave at the
+// same time except in the slowest tenth. cmd/enumbench measures both paths of each (BENCHMARKS.md,
 // section "verification: no-enumeration timing"). Validation answers the
 // same on both paths (it never reads the database).
 //

@@ -36,10 +36,17 @@ func checkEmail(email string) (string, error) {
 // instead of a link, and the call returns nil all the same. Limited per
 // (new) address, per user and per client.
 //
-// Returns usermgmt.ErrNotFound, a *usermgmt.ValidationError naming email
-// (malformed, or the current address), or a *RateLimitError.
+// The address is a credential (it receives reset links): an operator
+// impersonating the user cannot change it.
+//
+// Returns usermgmt.ErrUnderImpersonation, usermgmt.ErrNotFound, a
+// *usermgmt.ValidationError naming email (malformed, or the current
+// address), or a *RateLimitError.
 func (s *Service) RequestEmailChange(ctx context.Context, db bun.IDB, userID uuid.UUID, newEmail string, c Client) error {
-	defer s.floor(ctx, time.Now())
+	defer s.floor(ctx, padEmailChange, time.Now())
+	if err := usermgmt.NotImpersonated(ctx); err != nil {
+		return err
+	}
 	email, err := checkEmail(newEmail)
 	if err != nil {
 		return err
@@ -83,10 +90,14 @@ type confirmingChange struct{}
 // told (KindEmailChanged), and every other pending link of the account is
 // void. Audited as ActionEmailChanged.
 //
-// Returns ErrInvalidLink for a link that is unknown, used, replaced or
-// expired, usermgmt.ErrEmailTaken when another account took the address
-// in the meantime (the link stays usable for nothing else).
+// Returns usermgmt.ErrUnderImpersonation, ErrInvalidLink for a link that
+// is unknown, used, replaced or expired, or usermgmt.ErrEmailTaken when
+// another account took the address in the meantime (the link is then not
+// spent, and answers the same until it expires).
 func (s *Service) ConfirmEmailChange(ctx context.Context, db bun.IDB, token string) error {
+	if err := usermgmt.NotImpersonated(ctx); err != nil {
+		return err
+	}
 	ctx = context.WithValue(ctx, confirmingChange{}, true)
 	return inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		row, err := s.useToken(ctx, tx, token, purposeEmailChange)

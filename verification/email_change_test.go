@@ -102,3 +102,42 @@ func TestEmailChangeValidation(t *testing.T) {
 		}
 	})
 }
+
+func TestCredentialChangesRefusedUnderImpersonation(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		e := newEnv(t, db)
+		u := e.user()
+		op := usermgmtOperator(t, e, usermgmt.RoleSupport)
+		imp := usermgmt.WithImpersonator(e.ctx, usermgmt.Impersonator{OperatorID: op})
+		next := "taken-over-" + u.ID.String() + "@example.org"
+		if err := e.v.RequestEmailChange(imp, db, u.ID, next, client); !errors.Is(err, usermgmt.ErrUnderImpersonation) {
+			t.Fatalf("email change: %v", err)
+		}
+		if len(e.messages(next)) != 0 {
+			t.Fatal("a link went out")
+		}
+		if err := e.v.RequestEmailChange(e.ctx, db, u.ID, next, client); err != nil {
+			t.Fatal(err)
+		}
+		change := e.token(next, verification.KindEmailChange)
+		if err := e.v.ConfirmEmailChange(imp, db, change); !errors.Is(err, usermgmt.ErrUnderImpersonation) {
+			t.Fatalf("confirm: %v", err)
+		}
+		if err := e.v.RequestPasswordReset(e.ctx, db, u.Email, client); err != nil {
+			t.Fatal(err)
+		}
+		reset := e.token(u.Email, verification.KindPasswordReset)
+		if err := e.v.ResetPassword(imp, db, reset, newPassword); !errors.Is(err, usermgmt.ErrUnderImpersonation) {
+			t.Fatalf("reset: %v", err)
+		}
+		// Both links still work for the user.
+		if err := e.v.ResetPassword(e.ctx, db, reset, newPassword); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.v.ConfirmEmailChange(e.ctx, db, change); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

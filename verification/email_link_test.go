@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -142,6 +143,50 @@ func TestSendAfterEmailChange(t *testing.T) {
 		}
 		if !e.reload(u.ID).Verifications.Email.Verified {
 			t.Fatal("not verified")
+		}
+	})
+}
+
+func TestConcurrentLinkConfirmations(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		e := newEnv(t, db)
+		u := e.user()
+		if err := e.v.SendEmailVerification(e.ctx, db, u.ID, client); err != nil {
+			t.Fatal(err)
+		}
+		tok := e.token(u.Email, verification.KindEmailVerification)
+		const n = 6
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = e.v.ConfirmEmail(e.ctx, db, tok)
+			}()
+		}
+		wg.Wait()
+		wins := 0
+		for _, err := range errs {
+			if err == nil {
+				wins++
+			} else if !errors.Is(err, verification.ErrInvalidLink) {
+				t.Errorf("loser: %v", err)
+			}
+		}
+		if wins != 1 {
+			t.Fatalf("%d confirmations won: %v", wins, errs)
+		}
+		var audits int
+		for _, a := range e.auditActions(u.ID) {
+			if a == verification.ActionEmailVerified {
+				audits++
+			}
+		}
+		if audits != 1 {
+			t.Fatalf("%d audit records", audits)
 		}
 	})
 }

@@ -24,7 +24,7 @@ import (
 // both paths: validation never reads the database), or a
 // *RateLimitError.
 func (s *Service) Register(ctx context.Context, db bun.IDB, reg usermgmt.Registration, c Client) error {
-	defer s.floor(ctx, time.Now())
+	defer s.floor(ctx, padRegister, time.Now())
 	return inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.limits(ctx, tx, usermgmt.NormalizeEmail(reg.Email), "", c); err != nil {
 			return err
@@ -60,7 +60,7 @@ func (s *Service) Register(ctx context.Context, db bun.IDB, reg usermgmt.Registr
 // Returns a *usermgmt.ValidationError naming email, or a
 // *RateLimitError.
 func (s *Service) ResendEmailVerification(ctx context.Context, db bun.IDB, email string, c Client) error {
-	defer s.floor(ctx, time.Now())
+	defer s.floor(ctx, padResend, time.Now())
 	email, err := checkEmail(email)
 	if err != nil {
 		return err

@@ -196,3 +196,61 @@ func TestNoEnumerationAnswersWaitOutTheFloor(t *testing.T) {
 		}
 	})
 }
+
+func TestRateLimitPerUser(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		e := newEnv(t, db)
+		u := e.user()
+		var rl *verification.RateLimitError
+		for i := range 11 {
+			addr := "next" + string(rune('a'+i)) + "-" + u.ID.String() + "@example.org"
+			err := e.v.RequestEmailChange(e.ctx, db, u.ID, addr, verification.Client{IP: addr})
+			switch {
+			case i < 10 && err != nil:
+				t.Fatalf("request %d: %v", i, err)
+			case i == 10 && (!errors.As(err, &rl) || rl.Scope != "user"):
+				t.Fatalf("eleventh request of the hour: %v", err)
+			}
+		}
+		// The same address, asked for the sixth time in the hour, is
+		// refused per address.
+		e.clock.Advance(time.Hour)
+		for i := range 6 {
+			err := e.v.SendEmailVerification(e.ctx, db, u.ID, verification.Client{})
+			if i < 5 && err != nil {
+				t.Fatalf("send %d: %v", i, err)
+			}
+			if i == 5 && (!errors.As(err, &rl) || rl.Scope != "address") {
+				t.Fatalf("sixth send: %v", err)
+			}
+		}
+	})
+}
+
+func TestOutboxAndDeliverRefuseBadLimits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dbtest.SQLite(t))
+	for _, limit := range []int{-1, 501} {
+		var v *usermgmt.ValidationError
+		if _, err := e.v.Outbox(e.ctx, e.db, verification.OutboxFilter{Limit: limit}); !errors.As(err, &v) || !v.Has("limit") {
+			t.Fatalf("outbox limit %d: %v", limit, err)
+		}
+	}
+	if _, err := e.v.Deliver(e.ctx, e.db, 1001); !errors.Is(err, usermgmt.ErrInvalid) {
+		t.Fatalf("deliver limit: %v", err)
+	}
+	u := e.user()
+	other := e.user()
+	if err := e.v.SendEmailVerification(e.ctx, e.db, u.ID, client); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.v.SendEmailVerification(e.ctx, e.db, other.ID, client); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := e.v.Outbox(e.ctx, e.db, verification.OutboxFilter{UserID: &u.ID})
+	if err != nil || len(ms) != 1 || ms[0].To != u.Email {
+		t.Fatalf("by user: %+v, %v", ms, err)
+	}
+}

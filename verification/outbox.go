@@ -242,3 +242,33 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// RunDelivery calls Deliver every interval (zero means 5 seconds), and at
+// once whenever a batch came back full, until ctx ends; then it returns
+// ctx's error. A database error is logged and the loop goes on. Run it in
+// a goroutine of every replica (claims keep a message to one sender).
+func (s *Service) RunDelivery(ctx context.Context, db bun.IDB, interval time.Duration) error {
+	if interval <= 0 {
+		interval = 5 * time.Second
+	}
+	const batch = 100
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		rep, err := s.Deliver(ctx, db, batch)
+		if err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "verification: delivery", "error", err)
+		}
+		if rep.Sent+rep.Retried+rep.Failed == batch {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}

@@ -210,3 +210,35 @@ func TestEraseDeletesVerificationData(t *testing.T) {
 		}
 	})
 }
+
+// notifySender reports every email it sends on a channel.
+type notifySender struct{ sent chan verification.Email }
+
+func (n notifySender) Send(_ context.Context, m verification.Email) error {
+	n.sent <- m
+	return nil
+}
+
+func TestRunDelivery(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		n := notifySender{sent: make(chan verification.Email, 10)}
+		e := newEnv(t, db, func(c *verification.Config) { c.Mailer = n })
+		u := e.user()
+		ctx, cancel := context.WithCancel(e.ctx)
+		done := make(chan error, 1)
+		go func() { done <- e.v.RunDelivery(ctx, db, time.Millisecond) }()
+		if err := e.v.SendEmailVerification(e.ctx, db, u.ID, client); err != nil {
+			t.Fatal(err)
+		}
+		got := <-n.sent // waits until the loop delivered it
+		if got.To != u.Email {
+			t.Fatalf("sent %+v", got)
+		}
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("RunDelivery returned %v", err)
+		}
+	})
+}

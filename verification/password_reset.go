@@ -32,7 +32,7 @@ func (s *Service) sendResetLink(ctx context.Context, tx bun.IDB, u *usermgmt.Use
 // Returns a *usermgmt.ValidationError naming email (malformed), or a
 // *RateLimitError.
 func (s *Service) RequestPasswordReset(ctx context.Context, db bun.IDB, email string, c Client) error {
-	defer s.floor(ctx, time.Now())
+	defer s.floor(ctx, padReset, time.Now())
 	email, err := checkEmail(email)
 	if err != nil {
 		return err
@@ -100,8 +100,14 @@ func (s *Service) SendPasswordReset(ctx context.Context, db bun.IDB, actor, user
 // unused, the latest, and the account's address must still be the one it
 // was sent to.
 //
-// Returns a *usermgmt.ValidationError naming password, or ErrInvalidLink.
+// Under an impersonation it is refused: only the user sets their password.
+//
+// Returns usermgmt.ErrUnderImpersonation, a *usermgmt.ValidationError
+// naming password, or ErrInvalidLink.
 func (s *Service) ResetPassword(ctx context.Context, db bun.IDB, token, password string) error {
+	if err := usermgmt.NotImpersonated(ctx); err != nil {
+		return err
+	}
 	if err := s.users.CheckPassword("password", password); err != nil {
 		return err
 	}

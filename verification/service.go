@@ -117,8 +117,13 @@ type Config struct {
 	// ResendEmailVerification, RequestEmailChange): each does the same
 	// kind of work on both paths, but the path with an account writes a
 	// link more, which a stopwatch can see on a fast database; the floor
-	// hides it. It measures real elapsed time (not Now). Zero means
-	// DefaultAnswerFloor; negative switches it off.
+	// hides it. Where the work outgrows the floor (a loaded machine, the
+	// password hash of Register), an answer also waits until the 90th
+	// percentile of that call's last 64 durations, so that only the
+	// slowest tenth of the answers leave at their own time (that learnt
+	// wait is capped at 20 times the floor). It measures
+	// real elapsed time (not Now), per Service. Zero means
+	// DefaultAnswerFloor; negative switches both off.
 	AnswerFloor time.Duration
 	// Sleep waits out the floor; nil waits on a timer, returning early
 	// when ctx ends. Tests inject it.
@@ -159,6 +164,7 @@ type Service struct {
 	log       *slog.Logger
 	rand      io.Reader
 	templates *templates
+	pads      [padCount]pad
 }
 
 // New returns a Service and registers its hooks on cfg.Users: a profile
@@ -285,18 +291,5 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	}
-}
-
-// floor waits until AnswerFloor has passed since began. Call it deferred
-// at the top of a call that must not tell whether an address has an
-// account, so that every answer (success, refusal, error) leaves at the
-// same time.
-func (s *Service) floor(ctx context.Context, began time.Time) {
-	if s.cfg.AnswerFloor <= 0 {
-		return
-	}
-	if d := s.cfg.AnswerFloor - time.Since(began); d > 0 {
-		_ = s.cfg.Sleep(ctx, d)
 	}
 }

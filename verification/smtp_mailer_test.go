@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"mime"
 	"mime/multipart"
+	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"strings"
@@ -336,5 +337,28 @@ func TestSMTPMailerTimesOut(t *testing.T) {
 	cancel()
 	if err := m.Send(ctx, testEmail); err == nil {
 		t.Fatal("sent with a cancelled context")
+	}
+}
+
+func TestSMTPMailerTextOnly(t *testing.T) {
+	t.Parallel()
+	srv := startSMTP(t, true, false)
+	m := newMailer(t, verification.SMTPConfig{Addr: srv.addr, Username: smtpUser, Password: smtpPassword,
+		TLSConfig: &tls.Config{RootCAs: srv.roots, ServerName: "localhost"}})
+	e := testEmail
+	e.HTML = ""
+	if err := m.Send(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(string(srv.mails()[0].data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := msg.Header.Get("Content-Type"); ct != "text/plain; charset=utf-8" {
+		t.Fatalf("content type %q", ct)
+	}
+	body, _ := io.ReadAll(quotedprintable.NewReader(msg.Body))
+	if strings.ReplaceAll(string(body), "\r\n", "\n") != e.Text {
+		t.Fatalf("body %q", body)
 	}
 }

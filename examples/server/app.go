@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/examples/server/api"
+	"github.com/userdesk/userdesk/examples/server/ui"
 	"github.com/userdesk/userdesk/referral"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/activity"
@@ -32,6 +33,7 @@ type app struct {
 	users *usermgmt.Service
 	imp   *impersonation.Service
 	api   *api.API
+	ui    http.Handler
 	keys  *usermgmt.BankKeyring
 
 	// The packages built on usermgmt, sharing its Service (its
@@ -99,6 +101,12 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The back office in a browser, under /admin/ beside the JSON API's
+	// /admin/v1/; it calls the library directly.
+	a.ui, err = ui.New(ui.Config{DB: db, Users: users, Impersonation: a.imp, FrontOfficeURL: cfg.audience, Logger: log})
+	if err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -106,6 +114,8 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+demoPicturePath, demoPictures())
+	mux.Handle("/admin/", a.ui)
+	mux.Handle("/admin/v1/", a.api.Handler())
 	mux.Handle("/", a.api.Handler())
 	return mux
 }

@@ -86,6 +86,18 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Request-Id") == "" {
 		t.Fatalf("readyz: %d", resp.StatusCode)
 	}
+	// The back office's pages live under /admin/, the JSON API under
+	// /admin/v1/ beside them.
+	for path, want := range map[string]string{"/admin/login": "text/html", "/admin/v1/users": "application/problem+json", "/admin/nowhere": "text/html"} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, want) {
+			t.Errorf("GET %s: %d %s, want %s", path, resp.StatusCode, ct, want)
+		}
+	}
 	status, _, q := post(t, "http://"+addr+"/v1/fees/quote", `{"price":"100","currency":"EUR","override":{"asker_percent":"20","asker_fixed":"50","offeror_percent":"5","offeror_fixed":"10"}}`)
 	if status != 200 || q["customer_total"] != "170.00" {
 		t.Fatalf("quote: %d %v", status, q)

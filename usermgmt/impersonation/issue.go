@@ -158,6 +158,8 @@ func (s *Service) checkRequest(req IssueRequest) error {
 	switch {
 	case req.Reason == "":
 		add("reason", "required", "is required")
+	case usermgmt.CheckText("reason", req.Reason) != nil:
+		add("reason", "text", "must be text: no NUL byte, valid UTF-8")
 	case len(req.Reason) > MaxReasonLength:
 		add("reason", "max", fmt.Sprintf("must be at most %d long", MaxReasonLength))
 	}

@@ -174,6 +174,15 @@ func TestImpersonationSeesWhatTheRoleMay(t *testing.T) {
 				if err := e.users.ChangeOwnPassword(ctx, db, u.ID, "correct horse battery staple", "a brand new passphrase 42"); !errors.Is(err, usermgmt.ErrUnderImpersonation) || !errors.Is(err, usermgmt.ErrForbidden) {
 					t.Fatalf("password change under impersonation: %v", err)
 				}
+				if err := e.users.SetOwnBankAccount(ctx, db, u.ID, usermgmt.BankAccount{Holder: "Op", IBAN: "FR1420041010050500013M02606"}); !errors.Is(err, usermgmt.ErrUnderImpersonation) {
+					t.Fatalf("bank account under impersonation: %v", err)
+				}
+				if _, _, err := e.users.InviteGuest(ctx, db, u.ID, usermgmt.GuestInvite{Email: "op@evil.example", Roles: []usermgmt.GuestRole{usermgmt.GuestViewPayouts}}); !errors.Is(err, usermgmt.ErrUnderImpersonation) {
+					t.Fatalf("guest invitation under impersonation: %v", err)
+				}
+				if _, err := e.users.AcceptInvitation(ctx, db, "some-token", u.ID); !errors.Is(err, usermgmt.ErrUnderImpersonation) {
+					t.Fatalf("accepting an invitation under impersonation: %v", err)
+				}
 				if err := impersonation.NotImpersonated(ctx); !errors.Is(err, usermgmt.ErrUnderImpersonation) {
 					t.Fatalf("guard: %v", err)
 				}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"aidanwoods.dev/go-paseto"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
@@ -371,7 +372,32 @@ func TestTokenAttacks(t *testing.T) {
 		support.json("DELETE", "/admin/v1/impersonations/"+claims.Jti, nil, 204)
 		operatorToken := support.token
 
+		// Genuinely made tokens of other versions and purposes, carrying
+		// the good token's claims and footer: the same Ed25519 key under
+		// v2.public (the algorithm-confusion attempt), v3.public, v4.local,
+		// and v4.public under another implicit assertion.
+		tok, err := paseto.NewTokenFromClaimsJSON(payload[:len(payload)-64], footer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v2key, err := paseto.NewV2AsymmetricSecretKeyFromEd25519(ourKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v4key, err := paseto.NewV4AsymmetricSecretKeyFromEd25519(ourKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		implicit := []byte("userdesk/impersonation/v1")
+		if resigned := tok.V4Sign(v4key, implicit); e.anon.as(resigned).json("GET", "/v1/me", nil, 200) == nil {
+			t.Fatal("the control token (same claims, our key, v4.public) was refused")
+		}
+
 		for _, c := range []struct{ name, token string }{
+			{"genuine v2.public, same key", tok.V2Sign(v2key)},
+			{"genuine v3.public", tok.V3Sign(paseto.NewV3AsymmetricSecretKey(), implicit)},
+			{"genuine v4.local", tok.V4Encrypt(paseto.NewV4SymmetricKey(), implicit)},
+			{"v4.public, other implicit assertion", tok.V4Sign(v4key, []byte("someone-else/v1"))},
 			{"tampered payload", reencode([]byte(flip(string(payload), 5)), footer)},
 			{"tampered signature", reencode([]byte(flip(string(payload), len(payload)-1)), footer)},
 			{"stripped signature", reencode(payload[:len(payload)-64], footer)},

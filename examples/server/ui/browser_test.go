@@ -1,0 +1,463 @@
+package ui_test
+
+import (
+	"context"
+	_ "embed"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/userdesk/userdesk/internal/dbtest"
+	"github.com/userdesk/userdesk/usermgmt"
+	"github.com/userdesk/userdesk/usermgmt/usermgmttest"
+)
+
+// axeSource is axe-core (npm, MPL-2.0, testdata/axe/LICENSE), injected
+// into each screen for the accessibility check.
+//
+//go:embed testdata/axe/axe.min.js
+var axeSource string
+
+// screenshotDir receives a PNG of each screen; it is git-ignored.
+const screenshotDir = "screenshots"
+
+// stepTimeout bounds one browser step, so that a broken page fails the
+// test instead of hanging it.
+const stepTimeout = 30 * time.Second
+
+// chromiumPath finds Debian's Chromium (or USERDESK_CHROMIUM). Without one
+// the browser tests fail when USERDESK_REQUIRE_BROWSER=1 (CI) and are
+// skipped with a message otherwise.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("USERDESK_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("USERDESK_REQUIRE_BROWSER") == "1" {
+		t.Fatal("Chromium is not installed and USERDESK_REQUIRE_BROWSER=1: run .ci/install-chromium.sh (apt-get install chromium)")
+	}
+	t.Skip("Chromium is not installed: the browser tests need it (apt-get install chromium); set USERDESK_REQUIRE_BROWSER=1 to make this a failure")
+	return ""
+}
+
+// newBrowser starts one headless Chromium for the test, kept off the
+// network, with a fresh profile.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1440, 1000),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
+	if err := chromedp.Do(bctx); err != nil { // starts the browser
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return bctx
+}
+
+// tab opens a tab in its own browser context (its own cookies), as one
+// operator's browser.
+func tab(t *testing.T, bctx context.Context) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// run runs browser steps with a timeout, failing the test on error.
+func run(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(sctx, steps...); err != nil {
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		t.Fatalf("browser step failed at %s: %v", loc, err)
+	}
+}
+
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(sctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %q: %v", js, err)
+	}
+	return v
+}
+
+// waitFor waits until the JavaScript condition holds on the page.
+func waitFor(t *testing.T, ctx context.Context, cond string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	var err error
+	for {
+		// A navigation while polling (the condition is often "the next
+		// page is there") destroys the polling script: poll again.
+		if _, err = chromedp.Run(sctx, chromedp.Poll[bool](`document.readyState === "complete" && (`+cond+`)`)); err == nil || sctx.Err() != nil ||
+			!(strings.Contains(err.Error(), "navigated or closed") || strings.Contains(err.Error(), "context was destroyed") || strings.Contains(err.Error(), "Cannot find context")) {
+			break
+		}
+	}
+	if err != nil {
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 600) : ""`))
+		t.Fatalf("waiting for %s at %s: %v\npage: %s", cond, loc, err, body)
+	}
+}
+
+// setField sets an input's value as typing would, input event included.
+func setField(t *testing.T, ctx context.Context, sel, value string) {
+	t.Helper()
+	eval[bool](t, ctx, fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.value = %q; e.dispatchEvent(new Event("input", {bubbles: true})); e.dispatchEvent(new Event("change", {bubbles: true})); return true })()`, sel, value))
+}
+
+// shot writes a full-page PNG of the screen.
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(screenshotDir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type axeViolation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// checkA11y runs axe-core on the current page and fails on any serious or
+// critical violation; it also writes the screenshot.
+func checkA11y(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	shot(t, ctx, name)
+	eval[bool](t, ctx, axeSource+";true")
+	vs := eval[[]axeViolation](t, ctx, `axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
+		.filter(v => v.impact === "serious" || v.impact === "critical")
+		.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))})))`)
+	for _, v := range vs {
+		t.Errorf("%s: accessibility %s violation %s (%s) at %v", name, v.Impact, v.ID, v.Help, v.Nodes)
+	}
+}
+
+// signIn logs op in through the login form.
+func signIn(t *testing.T, ctx context.Context, f *fixture, op *usermgmt.Operator, screenshot bool) {
+	t.Helper()
+	run(t, ctx, chromedp.Navigate(f.srv.URL+"/admin/users"), chromedp.WaitVisible(chromedp.ID("email")))
+	if screenshot {
+		checkA11y(t, ctx, "01-login")
+	}
+	run(t, ctx,
+		chromedp.SendKeys(chromedp.ID("email"), op.Email),
+		chromedp.SendKeys(chromedp.ID("password"), usermgmttest.OperatorPassword+kb.Enter))
+	waitFor(t, ctx, `!!document.querySelector("table#users")`)
+}
+
+// rowNames are the names of the users list's rows, in order.
+func rowNames(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	return eval[[]string](t, ctx, `Array.from(document.querySelectorAll("#users td.name")).map(e => e.textContent.trim())`)
+}
+
+// TestBrowser drives the back office in headless Chromium: one browser
+// for the whole test binary, one browser context per operator.
+func TestBrowser(t *testing.T) {
+	bctx := newBrowser(t)
+	f := newFixture(t, dbtest.SQLite(t))
+	admin := tab(t, bctx)
+
+	t.Run("log in with a wrong password, then the right one", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/users"), chromedp.WaitVisible(chromedp.ID("email")),
+			chromedp.SendKeys(chromedp.ID("email"), f.admin.Email),
+			chromedp.SendKeys(chromedp.ID("password"), "not the password"+kb.Enter))
+		waitFor(t, admin, `!!document.getElementById("login-error")`)
+		checkA11y(t, admin, "01-login-error")
+		signIn(t, admin, f, f.admin, true)
+		checkA11y(t, admin, "02-users")
+	})
+	if !eval[bool](t, admin, `!!document.querySelector("table#users")`) {
+		t.Fatal("not signed in: the other steps cannot run")
+	}
+	t.Run("search with Enter", func(t *testing.T) {
+		run(t, admin, chromedp.SendKeys(chromedp.ID("q"), "orsted"+kb.Enter))
+		waitFor(t, admin, `location.search.includes("q=orsted")`)
+		if got := rowNames(t, admin); len(got) != 1 || got[0] != "Zoé Ørsted" {
+			t.Errorf("rows %v, want Zoé Ørsted alone", got)
+		}
+	})
+	t.Run("filter and sort", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/users"), chromedp.WaitVisible(chromedp.ID("f-lang")))
+		setField(t, admin, "#f-lang", "de")
+		setField(t, admin, "#f-sort", "name")
+		setField(t, admin, "#f-dir", "asc")
+		run(t, admin, chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)))
+		waitFor(t, admin, `location.search.includes("lang=de")`)
+		got := rowNames(t, admin)
+		want := []string{"Chloé Bernard", "Emma Durand", "Adam Martin"}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("German speakers A to Z: %v, want %v", got, want)
+		}
+		checkA11y(t, admin, "03-users-filtered")
+	})
+	t.Run("keyset pages and the count", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/users?sort=name&dir=asc&limit=3"), chromedp.WaitVisible(chromedp.ID("next-page")))
+		first := rowNames(t, admin)
+		run(t, admin, chromedp.Click(chromedp.ID("next-page")))
+		waitFor(t, admin, `location.search.includes("cursor=")`)
+		second := rowNames(t, admin)
+		if strings.Join(first, "|") != "Chloé Bernard|Béatrice Dupont|Emma Durand" || strings.Join(second, "|") != "Fabien Leroy|Adam Martin|Zoé Ørsted" {
+			t.Errorf("pages %v then %v", first, second)
+		}
+		run(t, admin, chromedp.Click(chromedp.ID("count-link")))
+		waitFor(t, admin, `!!document.getElementById("count")`)
+		if c := eval[string](t, admin, `document.getElementById("count").textContent`); c != "7 users match" {
+			t.Errorf("count %q", c)
+		}
+	})
+	t.Run("export the current search as CSV and Excel", func(t *testing.T) {
+		dir := t.TempDir()
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/users?lang=de"), chromedp.WaitVisible(chromedp.CSS("details.exports summary")),
+			chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+				_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+					Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: ptr(true),
+					BrowserContextID: chromedp.FromContext(admin).BrowserContextID})
+				return err
+			}))
+		for _, format := range []string{"CSV", "Excel"} {
+			progress := chromedp.Events(admin, browser.DownloadProgress)
+			run(t, admin, chromedp.Click(chromedp.CSS("details.exports summary")))
+			run(t, admin, chromedp.Click(chromedp.Search(fmt.Sprintf(`//details[contains(@class,"exports")]//a[text()=%q]`, format))))
+			var file string
+			for ev, err := range progress {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ev.State == browser.DownloadProgressStateCompleted {
+					file = filepath.Join(dir, ev.GUID)
+					break
+				}
+				if ev.State == browser.DownloadProgressStateCanceled {
+					t.Fatalf("%s download cancelled", format)
+				}
+			}
+			var rows [][]string
+			if format == "CSV" {
+				b, err := os.ReadFile(file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rows, err = csv.NewReader(strings.NewReader(string(b))).ReadAll(); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				x, err := excelize.OpenFile(file)
+				if err != nil {
+					t.Fatalf("open the Excel export: %v", err)
+				}
+				rows, err = x.GetRows(x.GetSheetName(0))
+				x.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(rows) != 4 || !strings.Contains(strings.Join(rows[1], " ")+strings.Join(rows[2], " ")+strings.Join(rows[3], " "), "Martin") {
+				t.Errorf("%s export: %d rows %v, want the header and the 3 German speakers", format, len(rows), rows)
+			}
+		}
+		if msg := eval[string](t, admin, `document.querySelector(".export-progress").textContent`); !strings.Contains(msg, "Preparing") {
+			t.Errorf("export progress %q", msg)
+		}
+	})
+	t.Run("change a status from the list", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/users?q=dupont"), chromedp.WaitVisible(chromedp.CSS("details.status-menu summary")),
+			chromedp.Click(chromedp.CSS("details.status-menu summary")))
+		id := f.people[2].ID.String()
+		setField(t, admin, "#st-"+id, "in_review")
+		run(t, admin, chromedp.SendKeys(chromedp.ID("sr-"+id), "ticket 31: documents missing"),
+			chromedp.Click(chromedp.CSS(`details.status-menu button[type=submit]`)))
+		waitFor(t, admin, `!!document.querySelector(".flash") && document.querySelector(".flash").textContent.includes("status was changed")`)
+		if s := eval[string](t, admin, `document.querySelector("details.status-menu summary").textContent`); s != "In review" {
+			t.Errorf("row status %q", s)
+		}
+		got, _ := f.users.GetUser(t.Context(), f.db, f.admin.ID, f.people[2].ID)
+		if got.Status != usermgmt.StatusInReview {
+			t.Errorf("stored status %s", got.Status)
+		}
+	})
+	t.Run("column chooser, remembered", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/users"), chromedp.WaitVisible(chromedp.CSS("details.columns summary")),
+			chromedp.Click(chromedp.CSS("details.columns summary")),
+			chromedp.Click(chromedp.CSS(`input[data-column="Phone"]`)))
+		phoneHidden := `Array.from(document.querySelectorAll("#users th")).find(th => th.textContent.trim() === "Phone").hidden`
+		waitFor(t, admin, phoneHidden)
+		run(t, admin, chromedp.Reload())
+		waitFor(t, admin, `!!document.querySelector("details.columns") && `+phoneHidden)
+		run(t, admin, chromedp.Click(chromedp.CSS("details.columns summary")), chromedp.Click(chromedp.CSS(`input[data-column="Phone"]`)))
+		waitFor(t, admin, `!(`+phoneHidden+`)`)
+	})
+	t.Run("keyboard: / j Enter ?", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/users?sort=name&dir=asc"), chromedp.WaitVisible(chromedp.ID("users")),
+			chromedp.KeyEvent("?"))
+		waitFor(t, admin, `document.getElementById("help").open`)
+		run(t, admin, chromedp.KeyEvent(kb.Escape))
+		waitFor(t, admin, `!document.getElementById("help").open`)
+		run(t, admin, chromedp.KeyEvent("j"), chromedp.KeyEvent("j"))
+		waitFor(t, admin, `document.activeElement.classList.contains("pen") && document.querySelectorAll("tr.selected").length === 1`)
+		run(t, admin, chromedp.KeyEvent(kb.Enter))
+		waitFor(t, admin, `!!document.getElementById("presentation")`)
+		if h := eval[string](t, admin, `document.querySelector("h1").textContent`); !strings.Contains(h, "Béatrice Dupont") {
+			t.Errorf("Enter on the second row opened %q", h)
+		}
+		run(t, admin, chromedp.KeyEvent("/"))
+		waitFor(t, admin, `document.activeElement.id === "q"`)
+	})
+	detail := f.srv.URL + "/admin/users/" + f.people[0].ID.String()
+	t.Run("open the detail with the pen", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/users?q=orsted"), chromedp.WaitVisible(chromedp.CSS("a.pen")),
+			chromedp.Click(chromedp.CSS("a.pen")))
+		waitFor(t, admin, `!!document.getElementById("presentation")`)
+		for _, card := range []string{"presentation", "identity", "bank", "psp", "guests", "summary", "status", "impersonate", "password", "fees", "categories", "verifications", "delete", "audit"} {
+			if !eval[bool](t, admin, fmt.Sprintf(`!!document.getElementById(%q)`, card)) {
+				t.Errorf("card %s missing", card)
+			}
+		}
+		checkA11y(t, admin, "04-detail")
+	})
+	t.Run("fees: empty versus 0 and the live quote", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(detail), chromedp.WaitVisible(chromedp.ID("asker_percent")))
+		// Standard: asker 3% + 1.00, offeror 10%; the sample price is 100.
+		waitFor(t, admin, `document.querySelector('#quote [data-q=customer]').textContent === "104.00"`)
+		setField(t, admin, "#asker_fixed", "0")
+		waitFor(t, admin, `document.querySelector('#quote [data-q=customer]') && document.querySelector('#quote [data-q=customer]').textContent === "103.00"`)
+		setField(t, admin, "#offeror_percent", "5")
+		waitFor(t, admin, `document.querySelector('#quote [data-q=vendor]') && document.querySelector('#quote [data-q=vendor]').textContent === "95.00"`)
+		setField(t, admin, "#asker_percent", "abc")
+		waitFor(t, admin, `document.querySelector('#quote').textContent.includes("No quote: Fee as asker (%)")`)
+		setField(t, admin, "#asker_percent", "")
+		waitFor(t, admin, `document.querySelector('#quote [data-q=customer]') && document.querySelector('#quote [data-q=customer]').textContent === "103.00"`)
+		checkA11y(t, admin, "05-detail-fees-quote")
+		run(t, admin, chromedp.Click(chromedp.CSS(`#fees button[type=submit]`)))
+		waitFor(t, admin, `!!document.querySelector(".flash") && document.querySelector(".flash").textContent.includes("fees were saved")`)
+		vals := eval[[]string](t, admin, `["asker_percent","asker_fixed","offeror_percent","offeror_fixed"].map(id => document.getElementById(id).value)`)
+		if strings.Join(vals, "|") != "|0|5|" {
+			t.Errorf("fee fields after save %q, want empty, 0, 5, empty", vals)
+		}
+		uf, err := f.users.GetUserFees(t.Context(), f.db, f.admin.ID, f.people[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if uf.Override.AskerPercent.Valid || !uf.Override.AskerFixed.Valid || uf.Mode != "customized" {
+			t.Errorf("stored %+v", uf)
+		}
+		run(t, admin, chromedp.Click(chromedp.ID("use_standard")))
+		waitFor(t, admin, `document.querySelector('#quote [data-q=customer]') && document.querySelector('#quote [data-q=customer]').textContent === "104.00"`)
+	})
+	t.Run("set a password", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(detail), chromedp.WaitVisible(chromedp.ID("pw")),
+			chromedp.SendKeys(chromedp.ID("pw"), "a long enough passphrase"),
+			chromedp.SendKeys(chromedp.ID("pw2"), "a long enough passphrase"),
+			chromedp.Click(chromedp.CSS(`#password button[type=submit]`)))
+		waitFor(t, admin, `!!document.querySelector(".flash") && document.querySelector(".flash").textContent.includes("password was set")`)
+		if _, err := f.users.Authenticate(t.Context(), f.db, f.people[0].Email, "a long enough passphrase"); err != nil {
+			t.Errorf("the password set in the browser does not work: %v", err)
+		}
+	})
+	t.Run("reveal the bank account as finance, refused as support", func(t *testing.T) {
+		finance := tab(t, bctx)
+		signIn(t, finance, f, f.finance, false)
+		run(t, finance, chromedp.Navigate(detail), chromedp.WaitVisible(chromedp.ID("reveal")))
+		if iban := eval[string](t, finance, `document.getElementById("bank-iban").textContent`); iban != "FR ••• 0189" {
+			t.Errorf("masked IBAN %q", iban)
+		}
+		run(t, finance, chromedp.Click(chromedp.ID("reveal")))
+		waitFor(t, finance, `document.getElementById("bank-iban").textContent === "FR7630006000011234567890189"`)
+		checkA11y(t, finance, "06-detail-bank-revealed")
+
+		support := tab(t, bctx)
+		signIn(t, support, f, f.support, false)
+		run(t, support, chromedp.Navigate(detail), chromedp.WaitVisible(chromedp.ID("reveal-none")))
+		if eval[bool](t, support, `!!document.getElementById("reveal")`) {
+			t.Error("support is offered the reveal button")
+		}
+		refusal := eval[string](t, support, fmt.Sprintf(`fetch(%q, {method: "POST"}).then(r => r.status + " " + r.statusText).then(async s => s + " " + (await (await fetch(%q, {method: "POST"})).text()))`, detail+"/bank/reveal", detail+"/bank/reveal"))
+		if !strings.HasPrefix(refusal, "403") || !strings.Contains(refusal, "You are not allowed") || strings.Contains(refusal, "FR76300060000112") {
+			t.Errorf("support's reveal: %.200q", refusal)
+		}
+		if msk := eval[string](t, support, `document.querySelector("#identity dd:nth-of-type(8)").textContent`); msk == f.people[0].Email {
+			t.Error("support sees the email in clear")
+		}
+	})
+	t.Run("impersonate with a reason", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(detail), chromedp.WaitVisible(chromedp.ID("imp-reason")),
+			chromedp.SendKeys(chromedp.ID("imp-reason"), "ticket 88: cannot see her listing"),
+			chromedp.Click(chromedp.CSS(`#impersonate input[value=full]`)))
+		setField(t, admin, "#imp-landing", "identity")
+		run(t, admin, chromedp.Click(chromedp.ID("imp-go")))
+		waitFor(t, admin, `location.href.startsWith(`+fmt.Sprintf("%q", f.front.URL)+`) && document.querySelector("h1") && document.querySelector("h1").textContent === "Front office"`)
+		got := <-f.handoffs
+		if !strings.HasPrefix(got.Get("token"), "v4.public.") || got.Get("landing") != "identity" {
+			t.Errorf("front office received %v", got)
+		}
+		run(t, admin, chromedp.Navigate(detail+"#audit"), chromedp.WaitVisible(chromedp.ID("audit")))
+		if a := eval[string](t, admin, `document.getElementById("audit").textContent`); !strings.Contains(a, "Impersonation started") || !strings.Contains(a, "ticket 88") {
+			t.Errorf("audit trail lacks the impersonation: %.300s", a)
+		}
+	})
+	t.Run("public profile, settings and an error page", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(detail+"/public"), chromedp.WaitVisible(chromedp.ID("pp-title")))
+		checkA11y(t, admin, "07-public-profile")
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/settings"), chromedp.WaitVisible(chromedp.ID("s-ap")))
+		checkA11y(t, admin, "08-settings")
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/operators"), chromedp.WaitVisible(chromedp.ID("operators")))
+		checkA11y(t, admin, "10-operators")
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/users/00000000-0000-7000-8000-000000000000"), chromedp.WaitVisible(chromedp.CSS(".error")))
+		checkA11y(t, admin, "09-error")
+	})
+	t.Run("log out", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/users"), chromedp.WaitVisible(chromedp.CSS("form.logout button")),
+			chromedp.Click(chromedp.CSS("form.logout button")))
+		waitFor(t, admin, `!!document.getElementById("email")`)
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/users"))
+		waitFor(t, admin, `!!document.getElementById("email")`)
+	})
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,108 @@
+// Package ui is the back office in a browser: server-rendered
+// html/template pages for the platform's operators, with their templates
+// and static files embedded, calling the library (usermgmt,
+// usermgmt/impersonation, fees) directly — never the JSON API.
+//
+// # Mounting
+//
+// [New] returns an http.Handler that serves every path under
+// Config.BasePath ("/admin" by default). The host mounts it beside its API:
+//
+//	h, err := ui.New(ui.Config{DB: db, Users: users, Impersonation: imp, FrontOfficeURL: audience, Logger: log})
+//	mux.Handle("/admin/", h)
+//
+// # What a page does
+//
+// Each handler decodes the form, calls the library and renders. The
+// library decides permissions, masking and visibility; a page copies no
+// rule. Controls that the operator's roles would be refused are hidden
+// (the page asks [usermgmt.Service.Permissions]), and the library checks
+// again on every call, so a forged post is refused in words all the same.
+//
+// # Security
+//
+//   - Login is [usermgmt.Service.AuthenticateOperator] and a usermgmt
+//     operator session ([usermgmt.OperatorSession]); its token lives in the
+//     cookie "userdesk_admin": HttpOnly, SameSite=Lax, Path=BasePath/, Secure
+//     when the request came over TLS (behind a TLS-terminating proxy the
+//     host should serve the handler with r.TLS set or terminate TLS in Go).
+//     The cookie is a browser-session cookie: the server-side session's
+//     12-hour expiry decides. Logout ends the session, which also ends the
+//     impersonation tokens issued from it.
+//   - Every state change is a POST guarded by http.CrossOriginProtection
+//     (Sec-Fetch-Site / Origin checks, Go 1.25); GETs change nothing.
+//   - The Content-Security-Policy allows scripts, styles and connections
+//     from this origin only (no inline script, no inline style), images
+//     from this origin and https, and forms to this origin and the front
+//     office (the impersonation hand-off). Pages cannot be framed.
+//   - After login the browser goes back only to a path of the back office
+//     (no open redirect).
+//   - Errors are shown in sentences (the library's sentinels and typed
+//     errors mapped in one place, [explain]); unexpected ones are logged
+//     and shown as "Something went wrong on our side".
+//
+// # Decisions the issue left open
+//
+//   - The users list's "Created to" date is inclusive, as a person reads
+//     it: the library's exclusive bound gets the next midnight (UTC).
+//     Spoken languages are typed as codes separated by commas.
+//   - Paging is keyset: "Next page" and "First page". There is no
+//     "previous page": the library's cursors go forward only.
+//   - The row count is asked with "Count matches" (CountUsers runs only
+//     then).
+//   - The status dropdown of a row and of the status card asks for the
+//     reason that usermgmt requires.
+//   - Exports download the current search (same filters and sort) as a
+//     streamed attachment; the browser's own download progress is the
+//     progress bar, and the page says that the file is being prepared.
+//   - The eye opens the public profile (GetPublicProfile) as a back-office
+//     page in a new tab; a status that hides the profile says so.
+//   - Bank account: masked everywhere; operators who may read personal
+//     data get a "Reveal" button (a POST, audited by the library). The
+//     library's GetBankAccount takes no reason, so none is asked: a reason
+//     that would not be recorded would mislead.
+//   - The password an operator sets is always temporary (the library's
+//     default): the user chooses a new one at the next login. "Send a reset
+//     link" is missing: the library has no reset-link flow yet.
+//   - Fees: the "Use standard platform fees" switch keeps the fields; an
+//     empty field is the platform standard and 0 is no fee (fees.
+//     ParseOverrideForm). The quote prices a sample price (100 in the
+//     settings' currency, editable) with fees.Resolve and fees.Calculator
+//     as the operator types (a small JSON answer of this package, not the
+//     API), and server-side on every render, so it works without script.
+//   - Guests: the pen of each invitation edits its email (empty keeps it)
+//     and roles (UpdateGuest, version-guarded). A new token (the email of a
+//     pending invitation changed) goes to Config.OnInvitationToken; without
+//     one a warning is logged and nobody is told.
+//   - Delete asks for a reason and a ticked confirmation box.
+//   - Impersonation (the spy card and the Edit buttons of the presentation,
+//     identity and bank account cards): reason, scope and landing page go
+//     to impersonation.Service.Issue with the operator's session token as
+//     OperatorSession. The token is handed to the front office in a POST
+//     form to FrontOfficeURL + "/impersonate" (fields token and landing),
+//     submitted by script at once or by a button, so that it never appears
+//     in a URL, a log or a Referer header. The Edit buttons impersonate
+//     with the full scope (they exist to edit) and ask for a reason inline.
+//   - Operators ("Administrators Management"): list, create with a
+//     temporary password and roles, change roles, deactivate or reactivate
+//     with a reason, through ListOperators, CreateOperatorAs,
+//     ChangeOperatorRoles and SetOperatorActiveAs (PermManageOperators:
+//     the host passes usermgmt.OperatorPermissions() in
+//     Config.Permissions; the menu entry shows only to those who hold it).
+//     Roles and deactivation are guarded by the version the page showed.
+//   - The list's state is its URL (keyword, filters, sort, page size and
+//     cursor are query parameters), so a search can be shared by link; the
+//     library checks the permission of whoever opens it. A column chooser
+//     (script only) hides columns of the users list, remembered in the
+//     browser's localStorage. Saved views kept in the database (per
+//     operator or shared with a role) are not built.
+//   - Keyboard: "/" focuses the search box, j/k move through the list's
+//     rows, Enter opens the selected row, "?" shows the shortcuts. Escape
+//     closes a dropdown.
+//
+// # Files
+//
+// templates/ holds one template per page plus layout.html; static/ holds
+// app.css and app.js (plain script, no framework, no build step: every page
+// works without it).
+package ui

@@ -1,0 +1,155 @@
+package ui_test
+
+import (
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+	"github.com/uptrace/bun"
+
+	"github.com/userdesk/userdesk/examples/server/ui"
+	"github.com/userdesk/userdesk/usermgmt"
+	"github.com/userdesk/userdesk/usermgmt/impersonation"
+	"github.com/userdesk/userdesk/usermgmt/usermgmttest"
+)
+
+// fixture is a running back office on a real database with demo-like
+// users, a category and one operator of each built-in role.
+type fixture struct {
+	db                      *bun.DB
+	users                   *usermgmt.Service
+	srv                     *httptest.Server
+	front                   *httptest.Server
+	admin, support, finance *usermgmt.Operator
+	// people are the registered users, oldest first; people[0] is
+	// "Zoé Ørsted", who has a bank account.
+	people   []*usermgmt.User
+	category *usermgmt.Category
+	// guest is people[0]'s pending invitation of helper@example.com.
+	guest *usermgmt.Guest
+	// handoffs receives what the fake front office was posted.
+	handoffs chan url.Values
+}
+
+var demoNames = [][2]string{
+	{"Zoé", "Ørsted"}, {"Adam", "Martin"}, {"Béatrice", "Dupont"}, {"Chloé", "Bernard"},
+	{"David", "Petit"}, {"Emma", "Durand"}, {"Fabien", "Leroy"},
+}
+
+func newFixture(t *testing.T, db *bun.DB) *fixture {
+	t.Helper()
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	ring, err := usermgmt.NewBankKeyring("k1", map[string][]byte{"k1": key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := usermgmttest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	users := usermgmttest.NewService(t, usermgmt.Config{BankKeys: ring, Now: clock.Now, Permissions: usermgmt.OperatorPermissions()})
+	f := &fixture{db: db, users: users, handoffs: make(chan url.Values, 4)}
+	f.front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		select {
+		case f.handoffs <- r.PostForm:
+		default:
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, "<!doctype html><html lang=en><title>Front office</title><main><h1>Front office</h1><p>landing %s</p></main></html>", r.PostForm.Get("landing"))
+	}))
+	t.Cleanup(f.front.Close)
+	signKey, err := impersonation.GenerateKey("k1", rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp, err := impersonation.New(impersonation.Config{Users: users, Audience: f.front.URL,
+		Keys: impersonation.KeyRing{Current: "k1", Keys: []impersonation.Key{signKey}}, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.admin = usermgmttest.Operator(t, users, db, usermgmt.RoleAdmin)
+	f.support = usermgmttest.Operator(t, users, db, usermgmt.RoleSupport)
+	f.finance = usermgmttest.Operator(t, users, db, usermgmt.RoleFinance)
+	ctx := t.Context()
+	if f.category, err = users.CreateCategory(ctx, db, f.admin.ID, "photographers", "Photographers"); err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range demoNames {
+		clock.Advance(time.Hour)
+		u := usermgmttest.User(t, users, db, func(r *usermgmt.Registration) {
+			r.FirstName, r.LastName = n[0], n[1]
+			r.Email = fmt.Sprintf("%s.%d@example.com", strings.ToLower(n[1]), i)
+			if i%2 == 1 {
+				r.SpokenLanguages = []string{"de"}
+				r.Roles = []usermgmt.Role{usermgmt.RoleAsker}
+			}
+		})
+		if i%3 == 0 {
+			if err := users.SetCounters(ctx, db, u.ID, usermgmt.Counters{Listings: int64(i + 1), AskerBookings: 2, OfferorBookings: 5, ReviewsReceived: 3}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.people = append(f.people, u)
+	}
+	if err := users.SetBankAccount(ctx, db, f.admin.ID, f.people[0].ID, usermgmt.BankAccount{Holder: "Zoé Ørsted", IBAN: "FR7630006000011234567890189", BIC: "AGRIFRPP"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := users.SetUserCategories(ctx, db, f.admin.ID, f.people[0].ID, []uuid.UUID{f.category.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if f.guest, _, err = users.InviteGuest(ctx, db, f.people[0].ID, usermgmt.GuestInvite{Email: "helper@example.com", Roles: []usermgmt.GuestRole{usermgmt.GuestManageListings}}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := usermgmt.GetSettings(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	three, one, ten := decimal.NewFromInt(3), decimal.NewFromInt(1), decimal.NewFromInt(10)
+	if _, err := users.UpdateSettings(ctx, db, f.admin.ID, usermgmt.SettingsUpdate{Version: st.Version, AskerPercent: &three, AskerFixed: &one, OfferorPercent: &ten}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := ui.New(ui.Config{DB: db, Users: users, Impersonation: imp, FrontOfficeURL: f.front.URL, Now: clock.Now,
+		Logger: slog.New(slog.NewTextHandler(tlog{t}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/admin/", h)
+	f.srv = httptest.NewServer(mux)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// tlog sends the handler's log to the test's log.
+type tlog struct{ t *testing.T }
+
+func (l tlog) Write(b []byte) (int, error) { l.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+
+// client is a browser-like HTTP client that keeps cookies and does not
+// follow redirects, so that tests see them.
+func (f *fixture) client(t *testing.T) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// login signs op in with c and fails the test when it does not work.
+func (f *fixture) login(t *testing.T, c *http.Client, op *usermgmt.Operator) {
+	t.Helper()
+	res, err := c.PostForm(f.srv.URL+"/admin/login", url.Values{"email": {op.Email}, "password": {usermgmttest.OperatorPassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: status %d, want 303", res.StatusCode)
+	}
+}
