@@ -5,12 +5,15 @@ import (
 	"crypto/ed25519"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/examples/server/api"
 	"github.com/userdesk/userdesk/examples/server/ui"
+	"github.com/userdesk/userdesk/referral"
 	"github.com/userdesk/userdesk/usermgmt"
+	"github.com/userdesk/userdesk/usermgmt/activity"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
 )
 
@@ -32,6 +35,11 @@ type app struct {
 	api   *api.API
 	ui    http.Handler
 	keys  *usermgmt.BankKeyring
+
+	// The packages built on usermgmt, sharing its Service (its
+	// permissions catalogue, audit log and erase/profile hooks).
+	referral *referral.Service
+	activity *activity.Service
 }
 
 func (a *app) bankKeys() *usermgmt.BankKeyring { return a.keys }
@@ -44,11 +52,25 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 			return nil, err
 		}
 	}
-	users, err := usermgmt.New(usermgmt.Config{BankKeys: keyring, Logger: log, Permissions: usermgmt.OperatorPermissions()})
+	// Every package built on usermgmt brings its own permissions: the
+	// catalogue must know them before the package's New (which checks).
+	var perms []usermgmt.PermissionDef
+	perms = append(perms, usermgmt.OperatorPermissions()...)
+	perms = append(perms, referral.Permissions()...)
+	perms = append(perms, activity.Permissions()...)
+	users, err := usermgmt.New(usermgmt.Config{BankKeys: keyring, Logger: log, Permissions: perms})
 	if err != nil {
 		return nil, err
 	}
 	a := &app{db: db, log: log, cfg: cfg, users: users, keys: keyring}
+	// Each New registers its own OnErase (and, for referral, OnProfileChange)
+	// hook on users: nothing else to do for erasure.
+	if a.referral, err = referral.New(referral.Config{Users: users, InitialCredits: demoReferralCredits(cfg), Logger: log}); err != nil {
+		return nil, err
+	}
+	if a.activity, err = activity.New(activity.Config{Users: users, Logger: log}); err != nil {
+		return nil, err
+	}
 	var published []api.PublicKey
 	if cfg.signingKey != nil {
 		private := ed25519.NewKeyFromSeed(cfg.signingKey)
@@ -74,6 +96,7 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 	a.api, err = api.New(api.Config{
 		DB: db, Users: users, Impersonation: a.imp, SessionTTL: cfg.sessionTTL,
 		FrontOffice: cfg.audience, Logger: log, ImpersonationKeys: published,
+		Referral: a.referral, Activity: a.activity,
 	})
 	if err != nil {
 		return nil, err
@@ -95,4 +118,42 @@ func (a *app) routes() http.Handler {
 	mux.Handle("/admin/v1/", a.api.Handler())
 	mux.Handle("/", a.api.Handler())
 	return mux
+}
+
+// demoReferralCredits is how many people a new user may refer: a few in
+// demo mode so that the card has something to show, none otherwise (an
+// operator grants them).
+func demoReferralCredits(cfg config) int64 {
+	if cfg.demo {
+		return 3
+	}
+	return 0
+}
+
+// maintenancePeriod is how often the background maintenance runs.
+const maintenancePeriod = time.Hour
+
+// runBackground runs the packages' periodic maintenance until ctx ends:
+// activity's event retention and referral's idempotency-key pruning, once
+// at start and then every maintenancePeriod. It returns when ctx is done;
+// run waits for it on shutdown. A failed pass is logged and retried at
+// the next tick.
+func (a *app) runBackground(ctx context.Context) {
+	tick := time.NewTicker(maintenancePeriod)
+	defer tick.Stop()
+	for {
+		if rep, err := a.activity.PruneEvents(ctx, a.db, activity.PruneOptions{Pause: 50 * time.Millisecond}); err != nil && ctx.Err() == nil {
+			a.log.WarnContext(ctx, "activity retention pass failed", "err", err)
+		} else if err == nil {
+			a.log.DebugContext(ctx, "activity retention pass", "report", rep)
+		}
+		if _, err := a.referral.PruneIdempotencyKeys(ctx, a.db); err != nil && ctx.Err() == nil {
+			a.log.WarnContext(ctx, "referral idempotency-key pruning failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

@@ -102,6 +102,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		ready <- addr
 	}
 
+	// Background maintenance runs with the server's context and is
+	// waited for on shutdown (after the HTTP server has drained).
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	background := make(chan struct{})
+	go func() { defer close(background); a.runBackground(bgCtx) }()
+	defer func() { stopBackground(); <-background }()
+
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

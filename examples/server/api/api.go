@@ -11,7 +11,9 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/userdesk/userdesk/referral"
 	"github.com/userdesk/userdesk/usermgmt"
+	"github.com/userdesk/userdesk/usermgmt/activity"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
 )
 
@@ -49,6 +51,14 @@ type Config struct {
 	// signing keys, published at GET /.well-known/userdesk/impersonation-keys
 	// for verifiers outside Go.
 	ImpersonationKeys []PublicKey
+	// Referral is the referral programme (the user page's referral card,
+	// credits, referrer changes, abuse flags). Nil: its routes stay
+	// bound, so that the route list and the OpenAPI document never
+	// depend on the configuration, and answer 503 area_unavailable.
+	Referral *referral.Service
+	// Activity is the user's activity (reservations card, events
+	// timeline, devices). Nil: its routes answer 503 area_unavailable.
+	Activity *activity.Service
 }
 
 // PublicKey is one Ed25519 public key of the impersonation key ring and
@@ -76,6 +86,8 @@ type API struct {
 	throttle *throttle
 	addrOf   func(*http.Request) string
 	keys     []PublicKey
+	referral *referral.Service
+	activity *activity.Service
 	routes   []Route
 	handler  http.Handler
 }
@@ -88,7 +100,8 @@ func New(cfg Config) (*API, error) {
 	}
 	a := &API{db: cfg.DB, users: cfg.Users, imp: cfg.Impersonation, log: cfg.Logger, now: cfg.Now,
 		ttl: cfg.SessionTTL, front: cfg.FrontOffice, maxBody: cfg.MaxBodyBytes, addrOf: cfg.ClientAddr,
-		keys: append([]PublicKey(nil), cfg.ImpersonationKeys...)}
+		keys:     append([]PublicKey(nil), cfg.ImpersonationKeys...),
+		referral: cfg.Referral, activity: cfg.Activity}
 	if a.log == nil {
 		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -480,6 +480,15 @@ func TestBadInputChangesNothing(t *testing.T) {
 			{"PUT", "/admin/v1/operators/NOT-A-UUID/active", `{"version": 1, "active": true}`, 400},
 			{"DELETE", "/admin/v1/impersonations/not-a-uuid", ``, 400},
 			{"DELETE", "/admin/v1/impersonations/" + uuid.NewString() + "?reason=%00", ``, 400},
+			{"PUT", u + "/referral/credits", `{"version": 0, "to": -1}`, 400},
+			{"PUT", u + "/referral/credits", `{"version": 0, "to": "two"}`, 400},
+			{"POST", u + "/referral/credit-steps", `{"delta": 2}`, 400},
+			{"PUT", u + "/referral/referrer", `{ "referrer_id": null, "reason": "" }`, 400},
+			{"PUT", u + "/referral/referrer", `{ "referrer_id": "` + uid + `", "reason": "self" }`, 400},
+			{"POST", "/admin/v1/referral/flags/not-a-uuid/clear", `{"reason": "x"}`, 400},
+			{"POST", "/admin/v1/referral/flags/" + uuid.NewString() + "/clear", `{"reason": ""}`, 400},
+			{"POST", u + "/devices/some-phone/revoke", `{"reason": ""}`, 400},
+			{"POST", u + "/devices/some-phone/revoke", `{"why": "lost"}`, 400},
 		}
 		// The front office's write routes, as the user Ada.
 		userRows := []badRow{
@@ -501,6 +510,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			{"POST", "/v1/me/guest-invitations", `{"token": "no such token"}`, 404},
 			{"POST", "/v1/me/guest-invitations", `{"token": "a\u0000"}`, 400},
 			{"POST", "/v1/me/guest-invitations", `{}`, 404},
+			{"POST", "/v1/me/devices/no-such-phone/revoke", ``, 404},
 		}
 		// Every write route has rows: a new one must bring its own.
 		mux := http.NewServeMux()

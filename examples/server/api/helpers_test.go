@@ -16,7 +16,9 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/internal/dbtest"
+	"github.com/userdesk/userdesk/referral"
 	"github.com/userdesk/userdesk/usermgmt"
+	"github.com/userdesk/userdesk/usermgmt/activity"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
 )
 
@@ -36,7 +38,8 @@ func newTestApp(t testing.TB, db *bun.DB, edit ...func(*Config)) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, err := usermgmt.New(usermgmt.Config{BankKeys: keyring, Permissions: usermgmt.OperatorPermissions(), Argon2: usermgmt.Argon2Params{Memory: 1024, Iterations: 1, Parallelism: 1}})
+	perms := append(append(usermgmt.OperatorPermissions(), referral.Permissions()...), activity.Permissions()...)
+	users, err := usermgmt.New(usermgmt.Config{BankKeys: keyring, Permissions: perms, Argon2: usermgmt.Argon2Params{Memory: 1024, Iterations: 1, Parallelism: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +51,16 @@ func newTestApp(t testing.TB, db *bun.DB, edit ...func(*Config)) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ref, err := referral.New(referral.Config{Users: users, InitialCredits: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, err := activity.New(activity.Config{Users: users})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := Config{
+		Referral: ref, Activity: act,
 		DB: db, Users: users, Impersonation: imp, SessionTTL: time.Hour, FrontOffice: "http://front.test",
 		Logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
 		ImpersonationKeys: []PublicKey{{ID: "k1", Key: private.Public().(ed25519.PublicKey)}},

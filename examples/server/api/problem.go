@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/userdesk/userdesk/fees"
+	"github.com/userdesk/userdesk/referral"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
 )
@@ -20,13 +21,17 @@ import (
 // problem is an RFC 9457 problem document, with a stable machine-readable
 // code and, for bad input, the list of bad fields.
 type problem struct {
-	Type      string         `json:"type"`
-	Title     string         `json:"title"`
-	Status    int            `json:"status"`
-	Detail    string         `json:"detail,omitempty"`
-	Code      string         `json:"code"`
-	Check     string         `json:"check,omitempty"`
-	Errors    []fieldProblem `json:"errors,omitempty"`
+	Type   string         `json:"type"`
+	Title  string         `json:"title"`
+	Status int            `json:"status"`
+	Detail string         `json:"detail,omitempty"`
+	Code   string         `json:"code"`
+	Check  string         `json:"check,omitempty"`
+	Errors []fieldProblem `json:"errors,omitempty"`
+	// Current is the current state a stale versioned write met (the
+	// referral credits' balance and version), for the client to decide
+	// again.
+	Current   map[string]any `json:"current,omitempty"`
 	RequestID string         `json:"request_id,omitempty"`
 }
 
@@ -69,6 +74,16 @@ var statusOf = []struct {
 	status int
 	code   string
 }{
+	// Package referral's errors, ahead of the usermgmt sentinels they
+	// wrap. ErrSelfReferral and ErrCycle are also validation errors
+	// (400 validation_failed naming referrer_id, rules self_referral and
+	// referral_cycle).
+	{referral.ErrUnknownCode, http.StatusNotFound, "referral_code_unknown"},
+	{referral.ErrStaleVersion, http.StatusConflict, "credits_version_conflict"},
+	{referral.ErrInsufficientCredits, http.StatusConflict, "insufficient_credits"},
+	{referral.ErrAlreadyReferred, http.StatusConflict, "already_referred"},
+	{referral.ErrAttachWindowClosed, http.StatusConflict, "attach_window_closed"},
+	{referral.ErrIdempotencyKeyReused, http.StatusConflict, "idempotency_key_reused"},
 	{usermgmt.ErrNotFound, http.StatusNotFound, "not_found"},
 	{usermgmt.ErrProfileHidden, http.StatusNotFound, "profile_hidden"},
 	{usermgmt.ErrUnderImpersonation, http.StatusForbidden, "forbidden_under_impersonation"},
@@ -137,9 +152,13 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		for _, m := range statusOf {
 			if errors.Is(err, m.err) {
 				p.Status, p.Code = m.status, m.code
-				p.Detail = strings.TrimPrefix(strings.TrimPrefix(m.err.Error(), "usermgmt: "), "impersonation: ")
+				p.Detail = strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(m.err.Error(), "usermgmt: "), "impersonation: "), "referral: ")
 				break
 			}
+		}
+		var stale *referral.StaleCreditsError
+		if errors.As(err, &stale) {
+			p.Current = map[string]any{"balance": stale.Balance, "version": stale.Version, "changed_by": stale.ChangedBy, "changed_at": stale.ChangedAt}
 		}
 		if errors.As(err, &tokenErr) {
 			p.Check = string(tokenErr.Check)

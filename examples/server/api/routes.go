@@ -54,6 +54,21 @@ const (
 	routeMeInvite  = "POST /v1/me/guests"
 	routeMeAccept  = "POST /v1/me/guest-invitations"
 	routeFeesQuote = "POST /v1/fees/quote"
+
+	routeUserReferral         = "GET /admin/v1/users/{uid}/referral"
+	routeUserReferralEntries  = "GET /admin/v1/users/{uid}/referral/entries"
+	routeUserReferralCredits  = "PUT /admin/v1/users/{uid}/referral/credits"
+	routeUserReferralStep     = "POST /admin/v1/users/{uid}/referral/credit-steps"
+	routeUserReferralReferrer = "PUT /admin/v1/users/{uid}/referral/referrer"
+	routeReferralFlags        = "GET /admin/v1/referral/flags"
+	routeReferralFlagClear    = "POST /admin/v1/referral/flags/{id}/clear"
+
+	routeUserReservations = "GET /admin/v1/users/{uid}/reservations"
+	routeUserEvents       = "GET /admin/v1/users/{uid}/events"
+	routeUserDevices      = "GET /admin/v1/users/{uid}/devices"
+	routeUserDeviceRevoke = "POST /admin/v1/users/{uid}/devices/{device}/revoke"
+	routeMeDevices        = "GET /v1/me/devices"
+	routeMeDeviceRevoke   = "POST /v1/me/devices/{device}/revoke"
 )
 
 // bind registers every area's routes.
@@ -66,6 +81,8 @@ func (a *API) bind(rt *router) {
 	a.bindAdminCatalogue(rt)
 	a.bindAdminOperators(rt)
 	a.bindFrontOffice(rt)
+	a.bindReferral(rt)
+	a.bindActivity(rt)
 }
 
 // bindPlatform: health, readiness and the documents a client reads.

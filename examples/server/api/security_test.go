@@ -18,7 +18,9 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/internal/dbtest"
+	"github.com/userdesk/userdesk/referral"
 	"github.com/userdesk/userdesk/usermgmt"
+	"github.com/userdesk/userdesk/usermgmt/activity"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
 )
 
@@ -109,6 +111,21 @@ var matrix = map[string]matrixRow{
 	routeMeGuests:  {path: "/v1/me/guests"},
 	routeMeInvite:  {path: "/v1/me/guests", body: `{"email": "g{n}@example.com", "roles": ["view_payouts"]}`, notImpersonated: true},
 	routeMeAccept:  {path: "/v1/me/guest-invitations", body: `{"token": "no such token"}`, notImpersonated: true},
+
+	routeUserReferral:         {path: "/admin/v1/users/{uid}/referral", perm: referral.PermRead},
+	routeUserReferralEntries:  {path: "/admin/v1/users/{uid}/referral/entries", perm: referral.PermRead},
+	routeUserReferralCredits:  {path: "/admin/v1/users/{uid}/referral/credits", body: `{"version": 0, "to": 2}`, perm: referral.PermChangeCredits},
+	routeUserReferralStep:     {path: "/admin/v1/users/{uid}/referral/credit-steps", body: `{"delta": 1}`, perm: referral.PermChangeCredits},
+	routeUserReferralReferrer: {path: "/admin/v1/users/{uid}/referral/referrer", body: `{"referrer_id": null, "reason": "matrix"}`, perm: referral.PermChangeReferrer},
+	routeReferralFlags:        {path: "/admin/v1/referral/flags", perm: referral.PermManageFlags},
+	routeReferralFlagClear:    {path: "/admin/v1/referral/flags/0192f0c4-5e0a-7b3c-9d1e-2f3a4b5c6d7e/clear", body: `{"reason": "matrix"}`, perm: referral.PermManageFlags},
+
+	routeUserReservations: {path: "/admin/v1/users/{uid}/reservations", perm: activity.PermReadActivity},
+	routeUserEvents:       {path: "/admin/v1/users/{uid}/events", perm: activity.PermReadActivity},
+	routeUserDevices:      {path: "/admin/v1/users/{uid}/devices", perm: activity.PermReadActivity},
+	routeUserDeviceRevoke: {path: "/admin/v1/users/{uid}/devices/no-such-device/revoke", body: `{"reason": "matrix"}`, perm: activity.PermRevokeDevices},
+	routeMeDevices:        {path: "/v1/me/devices"},
+	routeMeDeviceRevoke:   {path: "/v1/me/devices/no-such-device/revoke", notImpersonated: true},
 }
 
 // refusal says whether an answer is an authentication (401 unauthenticated
