@@ -40,9 +40,7 @@ func parseListForm(v url.Values) (listForm, usermgmt.ListQuery, []string) {
 	}
 	q.HasListing = yesNo(f.Listing)
 	q.IDVerified, q.EmailVerified, q.PhoneVerified = yesNo(f.IDVerified), yesNo(f.EmailVerified), yesNo(f.PhoneVerified)
-	for _, l := range strings.FieldsFunc(f.Languages, func(r rune) bool { return r == ',' || r == ' ' }) {
-		q.Languages = append(q.Languages, l)
-	}
+	q.Languages = append(q.Languages, strings.FieldsFunc(f.Languages, func(r rune) bool { return r == ',' || r == ' ' })...)
 	if f.From != "" {
 		if t, err := time.Parse(time.DateOnly, f.From); err == nil {
 			q.CreatedFrom = &t
