@@ -63,7 +63,7 @@ func (h *hookedAPI) afterNextUpdate(f func()) {
 	h.onUpdate = f
 }
 
-func newWorld(t *testing.T, db *bun.DB, edit ...func(*sevenrooms.Config)) *world {
+func newWorld(t testing.TB, db *bun.DB, edit ...func(*sevenrooms.Config)) *world {
 	t.Helper()
 	w := &world{db: db, clock: usermgmttest.NewClock(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)), sleeps: newClock()}
 	w.um = usermgmttest.NewService(t, usermgmt.Config{Permissions: thirdparty.Permissions(), Now: w.clock.Now})

@@ -1,0 +1,102 @@
+package fees_test
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/userdesk/userdesk/fees"
+)
+
+// FuzzOverrideJSON checks the per-user override's JSON form: decoding
+// anything never panics; a decode error is a JSON syntax or type error or
+// a *ValidationError naming a fee field; what decodes and validates
+// re-encodes to JSON that decodes to the same override.
+func FuzzOverrideJSON(f *testing.F) {
+	for _, s := range []string{`{}`, `{"use_standard": true}`, `{"asker_percent": "5"}`, `{"asker_percent": 0}`, `{"asker_percent": null}`,
+		`{"asker_percent": ""}`, `{"asker_fixed": "1.50", "offeror_percent": 12.5}`, `{"asker_percent": "1e400"}`, `{"asker_percent": "abc"}`,
+		`{"nope": 1}`, `[]`, `null`, `{"asker_percent": "-0"}`, `{"offeror_fixed": 99999999999999999999999}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var o fees.Override
+		if err := json.Unmarshal(data, &o); err != nil {
+			var ve *fees.ValidationError
+			var se *json.SyntaxError
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &ve) {
+				for _, fe := range ve.Errors {
+					if fe.Field == "" {
+						t.Fatalf("%q: field error without a field: %v", data, err)
+					}
+				}
+			} else if !errors.As(err, &se) && !errors.As(err, &te) && !isJSONError(err) {
+				t.Fatalf("%q: unexpected error %T %v", data, err, err)
+			}
+			return
+		}
+		if err := o.Validate(); err != nil {
+			var ve *fees.ValidationError
+			if !errors.As(err, &ve) || len(ve.Errors) == 0 {
+				t.Fatalf("%q: Validate: %T %v", data, err, err)
+			}
+			return
+		}
+		raw, err := json.Marshal(o)
+		if err != nil {
+			t.Fatalf("%+v does not marshal: %v", o, err)
+		}
+		var again fees.Override
+		if err := json.Unmarshal(raw, &again); err != nil {
+			t.Fatalf("%q re-encoded as %s, which does not decode: %v", data, raw, err)
+		}
+		if !sameOverride(again, o) {
+			t.Fatalf("%q → %s → %+v, want %+v", data, raw, again, o)
+		}
+	})
+}
+
+// FuzzQuoteJSON checks the quote route's input end to end in the library:
+// any price JSON and any schedule JSON either fail with typed errors or
+// give a quote that balances (total = price + asker fee, payout = price −
+// offeror fee, platform = both fees), with no fee negative.
+func FuzzQuoteJSON(f *testing.F) {
+	f.Add([]byte(`{"amount": "100", "currency": "EUR"}`), []byte(`{"currency": "EUR", "asker": {"percent": "5", "fixed": "0.30"}, "offeror": {"percent": "10"}}`))
+	f.Add([]byte(`{"amount": 0.01, "currency": "JPY"}`), []byte(`{"currency": "EUR", "asker": {"percent": "100"}}`))
+	f.Add([]byte(`{"amount": "-1", "currency": "XXX"}`), []byte(`{}`))
+	f.Add([]byte(`{"amount": "12.345", "currency": "KWD"}`), []byte(`{"currency": "KWD", "offeror": {"percent": "99.999", "fixed": "1"}}`))
+	f.Fuzz(func(t *testing.T, priceJSON, scheduleJSON []byte) {
+		var price fees.Money
+		var s fees.Schedule
+		if json.Unmarshal(priceJSON, &price) != nil || json.Unmarshal(scheduleJSON, &s) != nil {
+			return
+		}
+		for _, c := range []fees.Calculator{{}, {CapOfferorFee: true}} {
+			q, err := c.Quote(s, price)
+			if err != nil {
+				var ve *fees.ValidationError
+				if !errors.As(err, &ve) || len(ve.Errors) == 0 {
+					t.Fatalf("quote %s on %s: untyped error %v", scheduleJSON, priceJSON, err)
+				}
+				continue
+			}
+			if !q.CustomerTotal.Equal(q.Price.Add(q.AskerFee)) || !q.VendorPayout.Equal(q.Price.Sub(q.OfferorFee)) ||
+				!q.PlatformTotal.Equal(q.AskerFee.Add(q.OfferorFee)) || q.AskerFee.IsNegative() || q.OfferorFee.IsNegative() ||
+				q.VendorPayout.IsNegative() {
+				t.Fatalf("quote %s on %s does not balance: %+v", scheduleJSON, priceJSON, q)
+			}
+		}
+	})
+}
+
+// isJSONError reports whether err comes from encoding/json (unknown
+// field, trailing data), which has no exported type for those.
+func isJSONError(err error) bool {
+	s := err.Error()
+	return len(s) > 5 && s[:5] == "json:"
+}
+
+func sameOverride(a, b fees.Override) bool {
+	return a.UseStandard == b.UseStandard && a.AskerPercent.Equal(b.AskerPercent) && a.AskerFixed.Equal(b.AskerFixed) &&
+		a.OfferorPercent.Equal(b.OfferorPercent) && a.OfferorFixed.Equal(b.OfferorFixed)
+}
