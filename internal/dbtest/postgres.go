@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/userdesk/userdesk/migrations"
+	"github.com/userdesk/userdesk/sqldb"
 )
 
 // Provider names how a PostgreSQL server was found.
@@ -43,7 +45,16 @@ type pgServer struct {
 func (s *pgServer) connect(name string) *bun.DB {
 	cfg := s.config.Copy()
 	cfg.Database = name
-	return bun.NewDB(stdlib.OpenDB(*cfg), pgdialect.New())
+	db := stdlib.OpenDB(*cfg)
+	// The pool a host gets from sqldb.OpenPostgres: many tests run at
+	// once against one server, and an unbounded pool per test database
+	// exhausts its max_connections.
+	maxOpen, maxIdle, idle, life := sqldb.PostgresPool(runtime.GOMAXPROCS(0))
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(maxIdle)
+	db.SetConnMaxIdleTime(idle)
+	db.SetConnMaxLifetime(life)
+	return bun.NewDB(db, pgdialect.New())
 }
 
 // newPGServer connects to the maintenance database described by dsn.
