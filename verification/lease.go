@@ -87,27 +87,31 @@ func (s *Service) RunExclusiveDelivery(ctx context.Context, db bun.IDB, interval
 	const batch = 100
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	held := false
+	// The lease is released on the way out whatever the last renewal
+	// said (a renewal cut short by ctx reports an error, not the truth);
+	// releasing a lease one does not hold changes nothing.
 	defer func() {
-		if held {
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			if err := s.ReleaseLease(rctx, db, DeliveryLease, holder); err != nil {
-				s.log.WarnContext(rctx, "verification: releasing the delivery lease", "error", err)
-			}
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := s.ReleaseLease(rctx, db, DeliveryLease, holder); err != nil {
+			s.log.WarnContext(rctx, "verification: releasing the delivery lease", "error", err)
 		}
 	}()
+	held := false
 	for {
 		ok, err := s.TryLease(ctx, db, DeliveryLease, holder, ttl)
-		if err != nil && ctx.Err() == nil {
+		switch {
+		case err != nil && ctx.Err() == nil:
 			s.log.ErrorContext(ctx, "verification: delivery lease", "error", err)
-		}
-		if ok != held {
+		case err == nil && ok != held:
 			s.log.InfoContext(ctx, "verification: delivery lease", "holder", holder, "held", ok)
+			held = ok
 		}
-		held = ok
+		if err != nil {
+			ok = false // unknown: deliver nothing this round
+		}
 		full := false
-		if held {
+		if ok {
 			rep, err := s.Deliver(ctx, db, batch)
 			if err != nil && ctx.Err() == nil {
 				s.log.ErrorContext(ctx, "verification: delivery", "error", err)

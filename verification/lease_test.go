@@ -121,6 +121,11 @@ func TestRunExclusiveDelivery(t *testing.T) {
 		sa, sb := &countingSender{}, &countingSender{}
 		a := newEnv(t, db, func(c *verification.Config) { c.Mailer = sa })
 		b := newEnv(t, db, func(c *verification.Config) { c.Mailer = sb; c.Now = a.clock.Now })
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("replica a's log:\n%s\nreplica b's log:\n%s", a.logs, b.logs)
+			}
+		})
 		u := a.user()
 
 		// A dead replica holds the lease until 09:00:30.
