@@ -58,6 +58,8 @@
 //     (address, user, client address, phone number) and time window.
 //   - userdesk_id_verifications: the evidence behind each change of the ID
 //     verification flag (reason, reference, source, operator).
+//   - userdesk_job_leases: which replica runs a background job that must
+//     run once (the verification outbox's delivery loop), until when.
 //   - userdesk_referral_accounts: each participating user's referral code,
 //     credits balance (with its version) and own referrer (package
 //     referral).

@@ -27,7 +27,7 @@
 //	                               SendPhoneCode, CheckPhoneCode
 //	back office (operator)         SendPasswordReset, SetIDVerification, IDVerificationHistory
 //	host (PSP webhook)             RecordProviderIDVerification
-//	delivery and upkeep            RunDelivery (or Deliver from a job), Sweep (daily)
+//	delivery and upkeep            RunDelivery or RunExclusiveDelivery (or Deliver from a job), Sweep (daily)
 //	development                    Outbox, Render
 //
 // # Secrets
@@ -77,6 +77,16 @@
 // read with [Service.Outbox] (never expose it in production). Sending
 // after the request also keeps the mail server's latency out of the
 // answers that must not tell anything.
+//
+// A host that wants one sender at a time (one SMTP client, one SMS
+// account's rate) runs [Service.RunExclusiveDelivery] on every replica
+// instead: only the holder of a lease row (table userdesk_job_leases,
+// [Service.TryLease]) delivers; it renews the lease at every interval and
+// releases it when it stops, and a holder that died loses it when it
+// expires (three intervals, at least 30 seconds), so another replica takes
+// over. A lease row rather than a PostgreSQL advisory lock: it works on
+// SQLite too, survives connection poolers, and needs no session pinned to
+// one connection.
 //
 // Senders: [SMTPMailer] (net/smtp, STARTTLS required by default or
 // implicit TLS, AUTH PLAIN, one deadline over the exchange) and

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -155,4 +156,26 @@ func ExampleService_ResetPassword() {
 	// <nil>
 	// verification: invalid or expired link
 	// login: <nil>
+}
+
+func ExampleService_TryLease() {
+	db, done := exampleDB()
+	defer done()
+	ctx := context.Background()
+	_, v := exampleServices()
+
+	// Two replicas ask for the delivery lease: one gets it, and keeps it
+	// by asking again before it expires; the other gets it once the
+	// first releases it (or dies and lets it expire).
+	fmt.Println(v.TryLease(ctx, db, verification.DeliveryLease, "replica-a", time.Minute))
+	fmt.Println(v.TryLease(ctx, db, verification.DeliveryLease, "replica-b", time.Minute))
+	fmt.Println(v.TryLease(ctx, db, verification.DeliveryLease, "replica-a", time.Minute))
+	fmt.Println(v.ReleaseLease(ctx, db, verification.DeliveryLease, "replica-a"))
+	fmt.Println(v.TryLease(ctx, db, verification.DeliveryLease, "replica-b", time.Minute))
+	// Output:
+	// true <nil>
+	// false <nil>
+	// true <nil>
+	// <nil>
+	// true <nil>
 }

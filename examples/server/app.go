@@ -15,6 +15,7 @@ import (
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/activity"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
+	"github.com/userdesk/userdesk/verification"
 )
 
 // This file is the wiring: the part a host copies into its own service.
@@ -40,6 +41,9 @@ type app struct {
 	// permissions catalogue, audit log and erase/profile hooks).
 	referral *referral.Service
 	activity *activity.Service
+	// verification sends its messages through the outbox, delivered by
+	// runDelivery on one replica at a time.
+	verification *verification.Service
 }
 
 func (a *app) bankKeys() *usermgmt.BankKeyring { return a.keys }
@@ -58,6 +62,7 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 	perms = append(perms, usermgmt.OperatorPermissions()...)
 	perms = append(perms, referral.Permissions()...)
 	perms = append(perms, activity.Permissions()...)
+	perms = append(perms, verification.Permissions()...)
 	users, err := usermgmt.New(usermgmt.Config{BankKeys: keyring, Logger: log, Permissions: perms})
 	if err != nil {
 		return nil, err
@@ -69,6 +74,9 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 		return nil, err
 	}
 	if a.activity, err = activity.New(activity.Config{Users: users, Logger: log}); err != nil {
+		return nil, err
+	}
+	if a.verification, err = newVerification(users, log, cfg); err != nil {
 		return nil, err
 	}
 	var published []api.PublicKey
@@ -97,13 +105,15 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 		DB: db, Users: users, Impersonation: a.imp, SessionTTL: cfg.sessionTTL,
 		FrontOffice: cfg.audience, Logger: log, ImpersonationKeys: published,
 		Referral: a.referral, Activity: a.activity,
+		Verification: a.verification, DevOutbox: cfg.demo,
 	})
 	if err != nil {
 		return nil, err
 	}
 	// The back office in a browser, under /admin/ beside the JSON API's
 	// /admin/v1/; it calls the library directly.
-	a.ui, err = ui.New(ui.Config{DB: db, Users: users, Impersonation: a.imp, FrontOfficeURL: cfg.audience, Logger: log})
+	a.ui, err = ui.New(ui.Config{DB: db, Users: users, Impersonation: a.imp, FrontOfficeURL: cfg.audience, Logger: log,
+		Verification: a.verification})
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +144,8 @@ func demoReferralCredits(cfg config) int64 {
 const maintenancePeriod = time.Hour
 
 // runBackground runs the packages' periodic maintenance until ctx ends:
-// activity's event retention and referral's idempotency-key pruning, once
+// activity's event retention, referral's idempotency-key pruning and
+// verification's sweep of ended links, codes and old messages, once
 // at start and then every maintenancePeriod. It returns when ctx is done;
 // run waits for it on shutdown. A failed pass is logged and retried at
 // the next tick.
@@ -149,6 +160,9 @@ func (a *app) runBackground(ctx context.Context) {
 		}
 		if _, err := a.referral.PruneIdempotencyKeys(ctx, a.db); err != nil && ctx.Err() == nil {
 			a.log.WarnContext(ctx, "referral idempotency-key pruning failed", "err", err)
+		}
+		if _, err := a.verification.Sweep(ctx, a.db); err != nil && ctx.Err() == nil {
+			a.log.WarnContext(ctx, "verification sweep failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/userdesk/userdesk/sqldb"
@@ -25,6 +26,12 @@ type config struct {
 	adminEmail       string        // bootstrap admin (env only)
 	adminPassword    string
 	resetDemo        bool // give the demo operators new passwords
+
+	// Verification messages: SMTP for email and a Twilio-shaped HTTP API
+	// for SMS; without them, messages stay in the development outbox.
+	smtpAddr, smtpFrom, smtpUser, smtpPassword, smtpTLS string
+	smsURL, smsAccount, smsToken, smsFrom               string
+	smsCallingCodes                                     []string
 }
 
 // parseConfig reads flags, falling back to environment variables and then
@@ -54,6 +61,15 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&impTTL, "impersonation-ttl", envOr("USERDESK_IMPERSONATION_TTL", "15m"), "impersonation token `lifetime`, at most 1h (env USERDESK_IMPERSONATION_TTL)")
 	fs.StringVar(&c.audience, "audience", envOr("USERDESK_AUDIENCE", ""), "front-office `URL` impersonation tokens are for (env USERDESK_AUDIENCE; default http://<addr>)")
 	fs.BoolVar(&c.resetDemo, "reset-demo-passwords", resetDemoEnv, "give the demo operators new passwords and print them once (env USERDESK_RESET_DEMO_PASSWORDS)")
+	var callingCodes string
+	fs.StringVar(&c.smtpAddr, "smtp-addr", envOr("USERDESK_SMTP_ADDR", ""), "SMTP submission server `host:port` for verification emails (env USERDESK_SMTP_ADDR; none: emails stay in the outbox)")
+	fs.StringVar(&c.smtpFrom, "smtp-from", envOr("USERDESK_SMTP_FROM", ""), "sender `address` of verification emails (env USERDESK_SMTP_FROM)")
+	fs.StringVar(&c.smtpUser, "smtp-username", envOr("USERDESK_SMTP_USERNAME", ""), "SMTP AUTH PLAIN `user`; the password comes from env USERDESK_SMTP_PASSWORD only (env USERDESK_SMTP_USERNAME)")
+	fs.StringVar(&c.smtpTLS, "smtp-tls", envOr("USERDESK_SMTP_TLS", "starttls"), "SMTP `mode`: starttls, tls (implicit, port 465) or none (a relay on this machine only) (env USERDESK_SMTP_TLS)")
+	fs.StringVar(&c.smsURL, "sms-url", envOr("USERDESK_SMS_URL", ""), "base `URL` of a Twilio-shaped SMS API (env USERDESK_SMS_URL; default Twilio's when an account is set)")
+	fs.StringVar(&c.smsAccount, "sms-account", envOr("USERDESK_SMS_ACCOUNT", ""), "SMS API account `id`; the token comes from env USERDESK_SMS_TOKEN only (env USERDESK_SMS_ACCOUNT; none: SMS stay in the outbox)")
+	fs.StringVar(&c.smsFrom, "sms-from", envOr("USERDESK_SMS_FROM", ""), "SMS sender `number` or messaging service id (env USERDESK_SMS_FROM)")
+	fs.StringVar(&callingCodes, "sms-calling-codes", envOr("USERDESK_SMS_CALLING_CODES", ""), "comma-separated `list` of calling codes codes may be sent to, such as +33,+44 (env USERDESK_SMS_CALLING_CODES; empty allows all)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -90,6 +106,17 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		c.audience = "http://" + c.addr
 	}
 	c.adminEmail, c.adminPassword = getenv("USERDESK_ADMIN_EMAIL"), getenv("USERDESK_ADMIN_PASSWORD")
+	c.smtpPassword, c.smsToken = getenv("USERDESK_SMTP_PASSWORD"), getenv("USERDESK_SMS_TOKEN")
+	switch c.smtpTLS {
+	case "starttls", "tls", "none":
+	default:
+		return config{}, fmt.Errorf("-smtp-tls: want starttls, tls or none")
+	}
+	for _, cc := range strings.Split(callingCodes, ",") {
+		if cc = strings.TrimSpace(cc); cc != "" {
+			c.smsCallingCodes = append(c.smsCallingCodes, cc)
+		}
+	}
 	return c, nil
 }
 

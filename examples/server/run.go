@@ -107,8 +107,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	background := make(chan struct{})
+	delivery := make(chan struct{})
 	go func() { defer close(background); a.runBackground(bgCtx) }()
-	defer func() { stopBackground(); <-background }()
+	go func() { defer close(delivery); a.runDelivery(bgCtx) }()
+	defer func() { stopBackground(); <-background; <-delivery }()
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -15,10 +15,11 @@ import (
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/activity"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
+	"github.com/userdesk/userdesk/verification"
 )
 
-// Config is what the API is built on. DB and Users are required; every
-// other field's zero value is a documented default.
+// Config is what the API is built on. DB, Users and Verification are
+// required; every other field's zero value is a documented default.
 type Config struct {
 	// DB is the database every handler reads and writes.
 	DB *bun.DB
@@ -59,6 +60,14 @@ type Config struct {
 	// Activity is the user's activity (reservations card, events
 	// timeline, devices). Nil: its routes answer 503 area_unavailable.
 	Activity *activity.Service
+	// Verification runs registration (which must not tell whether an
+	// address has an account), email links, SMS codes, reset links and ID
+	// verification with evidence. Required.
+	Verification *verification.Service
+	// DevOutbox serves the development outbox at GET /dev/outbox (every
+	// queued message with its live links and codes). Set it in demo mode
+	// only; otherwise the route answers 404 route_not_found.
+	DevOutbox bool
 }
 
 // PublicKey is one Ed25519 public key of the impersonation key ring and
@@ -88,20 +97,27 @@ type API struct {
 	keys     []PublicKey
 	referral *referral.Service
 	activity *activity.Service
-	routes   []Route
-	handler  http.Handler
+	// verification and devMailbox: Config.Verification and DevOutbox.
+	verification *verification.Service
+	devMailbox   bool
+	routes       []Route
+	handler      http.Handler
 }
 
-// New builds the API and its routes. It returns an error when DB or Users
-// is missing.
+// New builds the API and its routes. It returns an error when DB, Users
+// or Verification is missing.
 func New(cfg Config) (*API, error) {
 	if cfg.DB == nil || cfg.Users == nil {
 		return nil, errors.New("api: Config.DB and Config.Users are required")
 	}
+	if cfg.Verification == nil {
+		return nil, errors.New("api: Config.Verification is required (registration must not tell whether an address has an account)")
+	}
 	a := &API{db: cfg.DB, users: cfg.Users, imp: cfg.Impersonation, log: cfg.Logger, now: cfg.Now,
 		ttl: cfg.SessionTTL, front: cfg.FrontOffice, maxBody: cfg.MaxBodyBytes, addrOf: cfg.ClientAddr,
 		keys:     append([]PublicKey(nil), cfg.ImpersonationKeys...),
-		referral: cfg.Referral, activity: cfg.Activity}
+		referral: cfg.Referral, activity: cfg.Activity,
+		verification: cfg.Verification, devMailbox: cfg.DevOutbox}
 	if a.log == nil {
 		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

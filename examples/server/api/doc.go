@@ -75,4 +75,26 @@
 //     GET /.well-known/userdesk/impersonation-keys in PASERK k4.public
 //     form with their key ids, and with the implicit assertion
 //     (ImplicitAssertion) that every token's signature covers.
+//   - Verification (package verification, Config.Verification, required
+//     because registration must not tell whether an address has an
+//     account): POST /v1/register answers 202 with one fixed body whether
+//     the address was new or taken (the 409 email_taken of registration is
+//     gone; the owner of a taken address gets a message instead), and logs
+//     nobody in. "Resend my link", "forgot my password" and a change of
+//     address answer the same fixed body on both paths too. PATCH /v1/me
+//     with a new email does not write it: it calls RequestEmailChange in
+//     the transaction of the rest of the update (a refused change undoes
+//     the rest), keeps the old address and answers pending_email; an
+//     update of the email alone checks no version (the link is the proof).
+//   - Errors of package verification: invalid_link 400 (unknown, used,
+//     replaced, expired: not told apart), wrong_code 400 with
+//     current.checks_left, no_live_code 409, already_verified 409,
+//     rate_limited 429 with Retry-After and current.limit naming the limit.
+//   - PUT /admin/v1/users/{uid}/id-verification is versioned like the
+//     checkbox route it stands beside; the user detail (GET
+//     /admin/v1/users/{uid}) carries id_verification_evidence.
+//   - GET /dev/outbox (every queued message with its live links and
+//     codes) is bound always, so that the route list and the OpenAPI
+//     document never depend on the configuration, and answers 404
+//     route_not_found unless Config.DevOutbox (the server's demo mode).
 package api

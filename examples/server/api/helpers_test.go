@@ -20,6 +20,7 @@ import (
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/activity"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
+	"github.com/userdesk/userdesk/verification"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -38,7 +39,7 @@ func newTestApp(t testing.TB, db *bun.DB, edit ...func(*Config)) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
-	perms := append(append(usermgmt.OperatorPermissions(), referral.Permissions()...), activity.Permissions()...)
+	perms := append(append(append(usermgmt.OperatorPermissions(), referral.Permissions()...), activity.Permissions()...), verification.Permissions()...)
 	users, err := usermgmt.New(usermgmt.Config{BankKeys: keyring, Permissions: perms, Argon2: usermgmt.Argon2Params{Memory: 1024, Iterations: 1, Parallelism: 1}})
 	if err != nil {
 		t.Fatal(err)
@@ -59,8 +60,12 @@ func newTestApp(t testing.TB, db *bun.DB, edit ...func(*Config)) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ver, err := verification.New(verification.Config{Users: users, BaseURL: "http://front.test", SendAtRegistration: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := Config{
-		Referral: ref, Activity: act,
+		Referral: ref, Activity: act, Verification: ver, DevOutbox: true,
 		DB: db, Users: users, Impersonation: imp, SessionTTL: time.Hour, FrontOffice: "http://front.test",
 		Logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
 		ImpersonationKeys: []PublicKey{{ID: "k1", Key: private.Public().(ed25519.PublicKey)}},

@@ -1,9 +1,12 @@
 package api
 
 import (
+	"context"
 	"net/http"
+	"strings"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/usermgmt"
 )
@@ -14,6 +17,9 @@ type meView struct {
 	*usermgmt.User
 	Capabilities   map[string]bool `json:"capabilities"`
 	ImpersonatedBy *impersonator   `json:"impersonated_by,omitempty"`
+	// PendingEmail is the address a PATCH asked to change to: it becomes
+	// the account's once the link sent to it is used.
+	PendingEmail string `json:"pending_email,omitempty"`
 }
 
 type impersonator struct {
@@ -51,11 +57,38 @@ func (a *API) mePatch(w http.ResponseWriter, r *http.Request, me *Me) error {
 	if err := versionFromIfMatch(r, &upd.Version); err != nil {
 		return err
 	}
-	u, err := a.users.UpdateOwnProfile(r.Context(), a.db, me.User.ID, upd)
+	// A new email goes through verification.RequestEmailChange: the
+	// account keeps its address until the link sent to the new one is
+	// used, and the answer does not tell whether that address is taken.
+	var newEmail string
+	if upd.Email != nil {
+		if usermgmt.NormalizeEmail(*upd.Email) != usermgmt.NormalizeEmail(me.User.Email) {
+			newEmail = *upd.Email
+		}
+		upd.Email = nil
+	}
+	rest := upd
+	rest.Version = 0
+	err := a.db.RunInTx(r.Context(), nil, func(ctx context.Context, tx bun.Tx) error {
+		if rest != (usermgmt.UserUpdate{}) || newEmail == "" {
+			u, err := a.users.UpdateOwnProfile(ctx, tx, me.User.ID, upd)
+			if err != nil {
+				return err
+			}
+			me.User = u
+		}
+		if newEmail != "" {
+			return a.verification.RequestEmailChange(ctx, tx, me.User.ID, newEmail, a.client(r))
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	me.User = u
-	etag(w, u.Version)
-	return writeJSON(w, http.StatusOK, me.view())
+	etag(w, me.User.Version)
+	v := me.view()
+	if newEmail != "" {
+		v.PendingEmail = strings.TrimSpace(newEmail)
+	}
+	return writeJSON(w, http.StatusOK, v)
 }

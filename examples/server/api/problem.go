@@ -16,6 +16,7 @@ import (
 	"github.com/userdesk/userdesk/referral"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
+	"github.com/userdesk/userdesk/verification"
 )
 
 // problem is an RFC 9457 problem document, with a stable machine-readable
@@ -84,6 +85,12 @@ var statusOf = []struct {
 	{referral.ErrAlreadyReferred, http.StatusConflict, "already_referred"},
 	{referral.ErrAttachWindowClosed, http.StatusConflict, "attach_window_closed"},
 	{referral.ErrIdempotencyKeyReused, http.StatusConflict, "idempotency_key_reused"},
+	// Package verification's errors.
+	{verification.ErrInvalidLink, http.StatusBadRequest, "invalid_link"},
+	{verification.ErrNoCode, http.StatusConflict, "no_live_code"},
+	{verification.ErrWrongCode, http.StatusBadRequest, "wrong_code"},
+	{verification.ErrRateLimited, http.StatusTooManyRequests, "rate_limited"},
+	{verification.ErrAlreadyVerified, http.StatusConflict, "already_verified"},
 	{usermgmt.ErrNotFound, http.StatusNotFound, "not_found"},
 	{usermgmt.ErrProfileHidden, http.StatusNotFound, "profile_hidden"},
 	{usermgmt.ErrUnderImpersonation, http.StatusForbidden, "forbidden_under_impersonation"},
@@ -152,7 +159,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		for _, m := range statusOf {
 			if errors.Is(err, m.err) {
 				p.Status, p.Code = m.status, m.code
-				p.Detail = strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(m.err.Error(), "usermgmt: "), "impersonation: "), "referral: ")
+				p.Detail = strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(m.err.Error(), "usermgmt: "), "impersonation: "), "referral: "), "verification: ")
 				break
 			}
 		}
@@ -162,6 +169,15 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		if errors.As(err, &tokenErr) {
 			p.Check = string(tokenErr.Check)
+		}
+		var wrong *verification.WrongCodeError
+		if errors.As(err, &wrong) {
+			p.Current = map[string]any{"checks_left": wrong.Left}
+		}
+		var limited *verification.RateLimitError
+		if errors.As(err, &limited) {
+			p.Current = map[string]any{"limit": limited.Scope}
+			w.Header().Set("Retry-After", retryAfter(limited.RetryAfter))
 		}
 		if p.Status == 0 {
 			a.log.ErrorContext(r.Context(), "request failed", "request_id", p.RequestID, "method", r.Method, "path", r.URL.Path, "err", err)

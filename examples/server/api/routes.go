@@ -69,6 +69,20 @@ const (
 	routeUserDeviceRevoke = "POST /admin/v1/users/{uid}/devices/{device}/revoke"
 	routeMeDevices        = "GET /v1/me/devices"
 	routeMeDeviceRevoke   = "POST /v1/me/devices/{device}/revoke"
+
+	routeEmailVerifyResend  = "POST /v1/email-verification/resend"
+	routeEmailVerifyConfirm = "POST /v1/email-verification/confirm"
+	routeEmailChangeConfirm = "POST /v1/email-change/confirm"
+	routePasswordForgot     = "POST /v1/password-reset"
+	routePasswordReset      = "POST /v1/password-reset/confirm"
+	routeMeEmailVerify      = "POST /v1/me/email-verification"
+	routeMeEmailChange      = "POST /v1/me/email-change"
+	routeMePhoneCode        = "POST /v1/me/phone-verification"
+	routeMePhoneCheck       = "POST /v1/me/phone-verification/check"
+	routeUserResetLink      = "POST /admin/v1/users/{uid}/password-reset"
+	routeUserIDVerifyGet    = "GET /admin/v1/users/{uid}/id-verification"
+	routeUserIDVerifyPut    = "PUT /admin/v1/users/{uid}/id-verification"
+	routeDevOutbox          = "GET /dev/outbox"
 )
 
 // bind registers every area's routes.
@@ -83,6 +97,7 @@ func (a *API) bind(rt *router) {
 	a.bindFrontOffice(rt)
 	a.bindReferral(rt)
 	a.bindActivity(rt)
+	a.bindVerification(rt)
 }
 
 // bindPlatform: health, readiness and the documents a client reads.

@@ -22,6 +22,7 @@ import (
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/activity"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
+	"github.com/userdesk/userdesk/verification"
 )
 
 // callerKind is one kind of caller of the authorization matrix.
@@ -126,6 +127,20 @@ var matrix = map[string]matrixRow{
 	routeUserDeviceRevoke: {path: "/admin/v1/users/{uid}/devices/no-such-device/revoke", body: `{"reason": "matrix"}`, perm: activity.PermRevokeDevices},
 	routeMeDevices:        {path: "/v1/me/devices"},
 	routeMeDeviceRevoke:   {path: "/v1/me/devices/no-such-device/revoke", notImpersonated: true},
+
+	routeEmailVerifyResend:  {path: "/v1/email-verification/resend", body: `{"email": "m{n}@example.com"}`},
+	routeEmailVerifyConfirm: {path: "/v1/email-verification/confirm", body: `{"token": "no such token"}`},
+	routeEmailChangeConfirm: {path: "/v1/email-change/confirm", body: `{"token": "no such token"}`},
+	routePasswordForgot:     {path: "/v1/password-reset", body: `{"email": "m{n}@example.com"}`},
+	routePasswordReset:      {path: "/v1/password-reset/confirm", body: `{"token": "no such token", "password": "a long new password"}`},
+	routeMeEmailVerify:      {path: "/v1/me/email-verification"},
+	routeMeEmailChange:      {path: "/v1/me/email-change", body: `{"email": "new{n}@example.com"}`, notImpersonated: true},
+	routeMePhoneCode:        {path: "/v1/me/phone-verification"},
+	routeMePhoneCheck:       {path: "/v1/me/phone-verification/check", body: `{"code": "000000"}`},
+	routeUserResetLink:      {path: "/admin/v1/users/{uid}/password-reset", perm: verification.PermSendPasswordReset},
+	routeUserIDVerifyGet:    {path: "/admin/v1/users/{uid}/id-verification", perm: usermgmt.PermReadUsers},
+	routeUserIDVerifyPut:    {path: "/admin/v1/users/{uid}/id-verification", body: `{"version": 1, "verified": true, "reason": "matrix"}`, perm: verification.PermSetIDVerification},
+	routeDevOutbox:          {path: "/dev/outbox"},
 }
 
 // refusal says whether an answer is an authentication (401 unauthenticated

@@ -20,6 +20,7 @@ import (
 	"github.com/userdesk/userdesk/internal/dbtest"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/usermgmttest"
+	"github.com/userdesk/userdesk/verification"
 )
 
 // axeSource is axe-core (npm, MPL-2.0, testdata/axe/LICENSE), injected
@@ -398,6 +399,38 @@ func TestBrowser(t *testing.T) {
 		waitFor(t, admin, `!!document.querySelector(".flash") && document.querySelector(".flash").textContent.includes("password was set")`)
 		if _, err := f.users.Authenticate(t.Context(), f.db, f.people[0].Email, "a long enough passphrase"); err != nil {
 			t.Errorf("the password set in the browser does not work: %v", err)
+		}
+	})
+	t.Run("send a reset link and record ID evidence", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(detail), chromedp.WaitVisible(chromedp.ID("send-reset")),
+			chromedp.Click(chromedp.ID("send-reset")))
+		waitFor(t, admin, `!!document.querySelector(".flash") && document.querySelector(".flash").textContent.includes("reset link was sent")`)
+		ms, err := f.verify.Outbox(t.Context(), f.db, verification.OutboxFilter{To: f.people[0].Email})
+		if err != nil || len(ms) != 1 || ms[0].Kind != verification.KindPasswordReset {
+			t.Fatalf("outbox after the button: %v %v", ms, err)
+		}
+		// A decision without a reason is refused in the card (the
+		// browser's own check is taken off to reach the server's).
+		run(t, admin, chromedp.Navigate(detail+"#verifications"), chromedp.WaitVisible(chromedp.ID("id-save")))
+		eval[bool](t, admin, `document.getElementById("id-reason").removeAttribute("required"); true`)
+		run(t, admin, chromedp.SendKeys(chromedp.ID("id-reference"), "KYC-77"), chromedp.Click(chromedp.ID("id-save")))
+		waitFor(t, admin, `!!document.querySelector("#verifications .card-error, #verifications [role=alert]") && document.getElementById("id-reference").value === "KYC-77"`)
+		run(t, admin, chromedp.SendKeys(chromedp.ID("id-reason"), "passport checked on a video call"), chromedp.Click(chromedp.ID("id-save")))
+		waitFor(t, admin, `!!document.querySelector(".flash") && document.querySelector(".flash").textContent.includes("decision was recorded")`)
+		ev := eval[string](t, admin, `document.getElementById("id-evidence").textContent`)
+		if !strings.Contains(ev, "passport checked on a video call") || !strings.Contains(ev, "KYC-77") || !strings.Contains(ev, "operator") {
+			t.Errorf("evidence table: %q", ev)
+		}
+		if a := eval[string](t, admin, `document.getElementById("audit").textContent`); !strings.Contains(a, "ID verification recorded") || !strings.Contains(a, "Reset link sent") {
+			t.Errorf("audit trail: %.300s", a)
+		}
+		if !eval[bool](t, admin, `document.querySelector("input[name=id_verified]").checked && document.querySelector("input[name=id_decision][value=not_verified]").checked`) {
+			t.Error("after the decision the ID checkbox is not ticked, or the form does not offer to clear it")
+		}
+		checkA11y(t, admin, "11-detail-id-evidence")
+		recs, err := f.verify.IDVerificationHistory(t.Context(), f.db, f.admin.ID, f.people[0].ID)
+		if err != nil || len(recs) != 1 || recs[0].Reference != "KYC-77" || recs[0].OperatorID == nil || *recs[0].OperatorID != f.admin.ID {
+			t.Fatalf("stored evidence: %+v %v", recs, err)
 		}
 	})
 	t.Run("reveal the bank account as finance, refused as support", func(t *testing.T) {

@@ -62,8 +62,16 @@
 //     library's GetBankAccount takes no reason, so none is asked: a reason
 //     that would not be recorded would mislead.
 //   - The password an operator sets is always temporary (the library's
-//     default): the user chooses a new one at the next login. "Send a reset
-//     link" is missing: the library has no reset-link flow yet.
+//     default): the user chooses a new one at the next login. Beside it,
+//     "Send a reset link" (package verification, Config.Verification) is
+//     the better path and says so: the user chooses the password, the link
+//     works once for an hour and ends their other sessions.
+//   - Verifications: the three checkboxes stay (usermgmt.SetVerifications,
+//     no evidence); with Config.Verification an ID decision form below
+//     them records verified or not with a required reason and an optional
+//     KYC reference, and a table lists that evidence, newest first. The
+//     decision form preselects the change (set when not verified, clear
+//     when verified), so that a click on "Record" never repeats the state.
 //   - Fees: the "Use standard platform fees" switch keeps the fields; an
 //     empty field is the platform standard and 0 is no fee (fees.
 //     ParseOverrideForm). The quote prices a sample price (100 in the

@@ -20,6 +20,7 @@ import (
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
 	"github.com/userdesk/userdesk/usermgmt/usermgmttest"
+	"github.com/userdesk/userdesk/verification"
 )
 
 // fixture is a running back office on a real database with demo-like
@@ -27,6 +28,7 @@ import (
 type fixture struct {
 	db                      *bun.DB
 	users                   *usermgmt.Service
+	verify                  *verification.Service
 	srv                     *httptest.Server
 	front                   *httptest.Server
 	admin, support, finance *usermgmt.Operator
@@ -54,8 +56,11 @@ func newFixture(t *testing.T, db *bun.DB) *fixture {
 		t.Fatal(err)
 	}
 	clock := usermgmttest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	users := usermgmttest.NewService(t, usermgmt.Config{BankKeys: ring, Now: clock.Now, Permissions: usermgmt.OperatorPermissions()})
+	users := usermgmttest.NewService(t, usermgmt.Config{BankKeys: ring, Now: clock.Now, Permissions: append(usermgmt.OperatorPermissions(), verification.Permissions()...)})
 	f := &fixture{db: db, users: users, handoffs: make(chan url.Values, 4)}
+	if f.verify, err = verification.New(verification.Config{Users: users, Now: clock.Now, BaseURL: "https://front.example", AnswerFloor: -1}); err != nil {
+		t.Fatal(err)
+	}
 	f.front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		select {
@@ -116,7 +121,7 @@ func newFixture(t *testing.T, db *bun.DB) *fixture {
 	if _, err := users.UpdateSettings(ctx, db, f.admin.ID, usermgmt.SettingsUpdate{Version: st.Version, AskerPercent: &three, AskerFixed: &one, OfferorPercent: &ten}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := ui.New(ui.Config{DB: db, Users: users, Impersonation: imp, FrontOfficeURL: f.front.URL, Now: clock.Now,
+	h, err := ui.New(ui.Config{DB: db, Users: users, Impersonation: imp, FrontOfficeURL: f.front.URL, Now: clock.Now, Verification: f.verify,
 		Logger: slog.New(slog.NewTextHandler(tlog{t}, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/userdesk/userdesk/fees"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
+	"github.com/userdesk/userdesk/verification"
 )
 
 // page is what every template receives.
@@ -101,6 +102,9 @@ var actionLabels = map[string]string{
 	usermgmt.ActionBankAccountSet: "Bank account set", usermgmt.ActionBankAccountReveal: "Bank account revealed",
 	usermgmt.ActionPersonalDataView: "Personal data viewed", usermgmt.ActionGuestUpdate: "Guest invitation changed",
 	usermgmt.ActionErase: "User deleted", impersonation.ActionIssue: "Impersonation started",
+	verification.ActionPasswordResetSent: "Reset link sent", verification.ActionPasswordReset: "Password reset from a link",
+	verification.ActionIDVerification: "ID verification recorded", verification.ActionEmailVerified: "Email verified from a link",
+	verification.ActionEmailChanged: "Email changed from a link", verification.ActionPhoneVerified: "Phone verified by code",
 }
 
 func actionLabel(a string) string {
@@ -213,6 +217,8 @@ func (s *server) explain(r *http.Request, err error) (int, string, []string) {
 		return http.StatusServiceUnavailable, "Impersonation is not configured on this server.", nil
 	case errors.Is(err, impersonation.ErrChain):
 		return http.StatusForbidden, "You cannot impersonate from inside an impersonation.", nil
+	case errors.Is(err, verification.ErrRateLimited):
+		return http.StatusTooManyRequests, "Too many messages were sent for this user lately. Try again later.", nil
 	}
 	s.log.ErrorContext(r.Context(), "ui: unexpected error", "path", r.URL.Path, "err", err)
 	return http.StatusInternalServerError, "Something went wrong on our side. Try again; if it keeps happening, tell the platform team.", nil
@@ -233,4 +239,5 @@ var fieldLabels = map[string]string{
 	"password": "Password", "confirmation": "Confirmation", "reason": "Reason",
 	"status": "Status", "scope": "Scope", "landing": "Page", "category_ids": "Categories",
 	"default_user_status": "Default status", "platform_mode": "Platform mode",
+	"reference": "KYC reference",
 }

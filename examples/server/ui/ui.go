@@ -18,6 +18,7 @@ import (
 
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
+	"github.com/userdesk/userdesk/verification"
 )
 
 //go:embed templates/*.html
@@ -60,6 +61,11 @@ type Config struct {
 	// changed the email of an invitation not accepted yet) to the invited
 	// address. Nil logs a warning that nobody sent it.
 	OnInvitationToken func(ctx context.Context, g *usermgmt.Guest, token string) error
+	// Verification sends password-reset links and records ID
+	// verification with evidence (package verification). Nil hides the
+	// "send a reset link" button and the ID evidence form; the
+	// verification checkboxes stay.
+	Verification *verification.Service
 }
 
 // server holds what the pages share.
@@ -73,6 +79,7 @@ type server struct {
 	now     func() time.Time
 	pages   map[string]*template.Template
 	onToken func(ctx context.Context, g *usermgmt.Guest, token string) error
+	verify  *verification.Service
 	// formAction is the CSP form-action source list: this origin and the
 	// front office's, where the impersonation hand-off posts.
 	formAction string
@@ -87,7 +94,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	s := &server{db: cfg.DB, users: cfg.Users, imp: cfg.Impersonation,
 		front: strings.TrimRight(cfg.FrontOfficeURL, "/"), base: strings.TrimRight(cfg.BasePath, "/"),
-		log: cfg.Logger, now: cfg.Now, onToken: cfg.OnInvitationToken}
+		log: cfg.Logger, now: cfg.Now, onToken: cfg.OnInvitationToken, verify: cfg.Verification}
 	if s.base == "" {
 		s.base = DefaultBasePath
 	}
@@ -160,6 +167,8 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET "+b+"/users/{id}/fees/quote", s.authed(s.feesQuote))
 	mux.Handle("POST "+b+"/users/{id}/categories", s.authed(s.userCategories))
 	mux.Handle("POST "+b+"/users/{id}/verifications", s.authed(s.userVerifications))
+	mux.Handle("POST "+b+"/users/{id}/password-reset", s.authed(s.userResetLink))
+	mux.Handle("POST "+b+"/users/{id}/id-verification", s.authed(s.userIDVerification))
 	mux.Handle("POST "+b+"/users/{id}/bank/reveal", s.authed(s.bankReveal))
 	mux.Handle("POST "+b+"/users/{id}/delete", s.authed(s.userDelete))
 	mux.Handle("POST "+b+"/users/{id}/impersonate", s.authed(s.impersonate))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/userdesk/userdesk/internal/dbtest"
 	"github.com/userdesk/userdesk/usermgmt"
+	"github.com/userdesk/userdesk/verification"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -499,5 +500,50 @@ func TestGuestEdit(t *testing.T) {
 			t.Errorf("stale edit: %d", res.StatusCode)
 		}
 		wantContains(t, body, "Someone else changed this")
+	})
+}
+
+// TestResetLinkAndIDEvidenceForms posts the password card's reset-link
+// button and the ID evidence form on both databases: support may, finance
+// may not; a decision without a reason is refused in the card, keeping
+// what was typed.
+func TestResetLinkAndIDEvidenceForms(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := newFixture(t, db)
+		support, finance := f.client(t), f.client(t)
+		f.login(t, support, f.support)
+		f.login(t, finance, f.finance)
+		u := f.srv.URL + "/admin/users/" + f.people[1].ID.String()
+
+		res, _ := do(t, support, "POST", u+"/password-reset", url.Values{})
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/admin/users/"+f.people[1].ID.String()+"?done=reset_link#password" {
+			t.Fatalf("reset link: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		ms, err := f.verify.Outbox(t.Context(), db, verification.OutboxFilter{To: f.people[1].Email})
+		if err != nil || len(ms) != 1 || ms[0].Kind != verification.KindPasswordReset {
+			t.Fatalf("outbox: %v %v", ms, err)
+		}
+		if res, body := do(t, finance, "POST", u+"/password-reset", url.Values{}); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("finance sent a reset link: %d %.200s", res.StatusCode, body)
+		}
+
+		res, body := do(t, support, "POST", u+"/id-verification", url.Values{"id_decision": {"verified"}, "id_reason": {""}, "id_reference": {"KYC-9"}})
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("no reason: %d", res.StatusCode)
+		}
+		wantContains(t, body, "Reason: ", `value="KYC-9"`)
+		res, _ = do(t, support, "POST", u+"/id-verification", url.Values{"id_decision": {"verified"}, "id_reason": {"passport seen"}, "id_reference": {"KYC-9"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("decision: %d", res.StatusCode)
+		}
+		_, body = do(t, support, "GET", u, nil)
+		wantContains(t, body, "passport seen", "KYC-9", "ID verification recorded")
+		if res, _ := do(t, finance, "POST", u+"/id-verification", url.Values{"id_decision": {"not_verified"}, "id_reason": {"x"}}); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("finance recorded a decision: %d", res.StatusCode)
+		}
+		got, err := f.users.GetUser(t.Context(), db, f.admin.ID, f.people[1].ID)
+		if err != nil || !got.Verifications.ID.Verified || got.Verifications.ID.By == nil || *got.Verifications.ID.By != f.support.ID {
+			t.Fatalf("ID flag: %+v %v", got.Verifications.ID, err)
+		}
 	})
 }

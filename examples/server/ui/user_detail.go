@@ -11,6 +11,7 @@ import (
 
 	"github.com/userdesk/userdesk/fees"
 	"github.com/userdesk/userdesk/usermgmt"
+	"github.com/userdesk/userdesk/verification"
 )
 
 // samplePrice is the price the fee card quotes by default.
@@ -53,6 +54,12 @@ type detailData struct {
 	Self           string
 	CanImpersonate bool
 	ReasonValue    string
+	// Verification is set when the server has package verification: the
+	// reset-link button and the ID evidence form show, with the evidence
+	// (IDEvidence, newest first). IDForm refills a refused ID decision.
+	Verification bool
+	IDEvidence   []verification.IDVerificationRecord
+	IDForm       verification.IDEvidence
 }
 
 // userDetail shows the detail view.
@@ -105,6 +112,14 @@ func (s *server) showDetail(w http.ResponseWriter, r *http.Request, id uuid.UUID
 	d.Audit = recs
 	if next != "" {
 		d.AuditNext = d.Self + "?audit=" + url.QueryEscape(next) + "#audit"
+	}
+	if s.verify != nil {
+		d.Verification = true
+		d.IDForm.Verified = !ud.Verifications.ID.Verified
+		if d.IDEvidence, err = s.verify.IDVerificationHistory(ctx, s.db, oc.op.ID, id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	if edit != nil {
 		edit(d)
@@ -221,6 +236,45 @@ func (s *server) userPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, s.base+"/users/"+id.String()+"?done=password#password", http.StatusSeeOther)
+}
+
+// userResetLink sends the user a password-reset link: what the password
+// card offers before typing a password for the user.
+func (s *server) userResetLink(w http.ResponseWriter, r *http.Request) {
+	oc := fromContext(r.Context())
+	id, ok := s.pathUser(w, r)
+	if !ok {
+		return
+	}
+	if s.verify == nil {
+		s.renderError(w, r, nil, http.StatusNotFound, "There is no page at this address.")
+		return
+	}
+	if err := s.verify.SendPasswordReset(r.Context(), s.db, oc.op.ID, id); err != nil {
+		s.cardFail(w, r, id, "password", err, nil)
+		return
+	}
+	http.Redirect(w, r, s.base+"/users/"+id.String()+"?done=reset_link#password", http.StatusSeeOther)
+}
+
+// userIDVerification records an ID verification decision with its
+// evidence: verified or not, a reason, an optional KYC reference.
+func (s *server) userIDVerification(w http.ResponseWriter, r *http.Request) {
+	oc := fromContext(r.Context())
+	id, ok := s.pathUser(w, r)
+	if !ok {
+		return
+	}
+	if s.verify == nil {
+		s.renderError(w, r, nil, http.StatusNotFound, "There is no page at this address.")
+		return
+	}
+	ev := verification.IDEvidence{Verified: r.PostFormValue("id_decision") == "verified", Reason: r.PostFormValue("id_reason"), Reference: r.PostFormValue("id_reference")}
+	if _, err := s.verify.SetIDVerification(r.Context(), s.db, oc.op.ID, id, ev); err != nil {
+		s.cardFail(w, r, id, "verifications", err, func(d *detailData) { d.IDForm = ev })
+		return
+	}
+	http.Redirect(w, r, s.base+"/users/"+id.String()+"?done=id_verification#verifications", http.StatusSeeOther)
 }
 
 func (s *server) userCategories(w http.ResponseWriter, r *http.Request) {

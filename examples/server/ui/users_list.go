@@ -185,6 +185,8 @@ var flashes = map[string]string{
 	"fees":             "The fees were saved.",
 	"categories":       "The categories were saved.",
 	"verifications":    "The verifications were saved.",
+	"reset_link":       "A password-reset link was sent to the user's address. It works once, for an hour.",
+	"id_verification":  "The ID verification decision was recorded with its evidence.",
 	"deleted":          "The user was deleted: their personal data is erased.",
 	"settings":         "The settings were saved.",
 	"operator_created": "The operator was created. Give them the temporary password by a separate channel.",
