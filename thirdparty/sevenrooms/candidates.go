@@ -49,4 +49,3 @@ func (s *Service) SearchCandidates(ctx context.Context, db bun.IDB, actor, userI
 	}
 	return out, nil
 }
-
