@@ -15,5 +15,6 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	a.autoLink(r, u.ID)
 	return writeJSON(w, http.StatusCreated, meView{User: u})
 }

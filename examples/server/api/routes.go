@@ -69,6 +69,19 @@ const (
 	routeUserDeviceRevoke = "POST /admin/v1/users/{uid}/devices/{device}/revoke"
 	routeMeDevices        = "GET /v1/me/devices"
 	routeMeDeviceRevoke   = "POST /v1/me/devices/{device}/revoke"
+
+	routeUserSevenRooms           = "GET /admin/v1/users/{uid}/sevenrooms"
+	routeUserSevenRoomsCheck      = "POST /admin/v1/users/{uid}/sevenrooms/check"
+	routeUserSevenRoomsCandidates = "GET /admin/v1/users/{uid}/sevenrooms/candidates"
+	routeUserSevenRoomsPreview    = "POST /admin/v1/users/{uid}/sevenrooms/preview"
+	routeUserSevenRoomsReconnect  = "POST /admin/v1/users/{uid}/sevenrooms/reconnect"
+	routeUserSevenRoomsCreate     = "POST /admin/v1/users/{uid}/sevenrooms/profile"
+	routeUserSevenRoomsUnlink     = "DELETE /admin/v1/users/{uid}/sevenrooms"
+	routeSevenRoomsParse          = "POST /admin/v1/sevenrooms/parse"
+	routeSevenRoomsAmbiguous      = "GET /admin/v1/sevenrooms/ambiguous"
+	routeSevenRoomsMergeUndo      = "POST /admin/v1/sevenrooms/merges/{id}/undo"
+	routeSevenRoomsMergeRetry     = "POST /admin/v1/sevenrooms/merges/{id}/retry"
+	routeSevenRoomsWebhook        = "POST /webhooks/sevenrooms"
 )
 
 // bind registers every area's routes.
@@ -83,6 +96,7 @@ func (a *API) bind(rt *router) {
 	a.bindFrontOffice(rt)
 	a.bindReferral(rt)
 	a.bindActivity(rt)
+	a.bindSevenRooms(rt)
 }
 
 // bindPlatform: health, readiness and the documents a client reads.
