@@ -117,7 +117,8 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 	}
 	// The back office in a browser, under /admin/ beside the JSON API's
 	// /admin/v1/; it calls the library directly.
-	a.ui, err = ui.New(ui.Config{DB: db, Users: users, Impersonation: a.imp, FrontOfficeURL: cfg.audience, Logger: log})
+	a.ui, err = ui.New(ui.Config{DB: db, Users: users, Impersonation: a.imp, FrontOfficeURL: cfg.audience, Logger: log,
+		Links: a.links, SevenRooms: a.sevenrooms})
 	if err != nil {
 		return nil, err
 	}

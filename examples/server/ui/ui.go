@@ -16,6 +16,8 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/userdesk/userdesk/thirdparty"
+	"github.com/userdesk/userdesk/thirdparty/sevenrooms"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
 )
@@ -60,6 +62,11 @@ type Config struct {
 	// changed the email of an invitation not accepted yet) to the invited
 	// address. Nil logs a warning that nobody sent it.
 	OnInvitationToken func(ctx context.Context, g *usermgmt.Guest, token string) error
+	// Links and SevenRooms show the user page's "Third parties" card
+	// (the SevenRooms link, reconnect with a field-by-field merge, undo).
+	// Either nil hides the card.
+	Links      *thirdparty.Service
+	SevenRooms *sevenrooms.Service
 }
 
 // server holds what the pages share.
@@ -76,6 +83,9 @@ type server struct {
 	// formAction is the CSP form-action source list: this origin and the
 	// front office's, where the impersonation hand-off posts.
 	formAction string
+
+	links      *thirdparty.Service
+	sevenrooms *sevenrooms.Service
 }
 
 // New builds the back office's handler. It serves every path under
@@ -87,7 +97,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	s := &server{db: cfg.DB, users: cfg.Users, imp: cfg.Impersonation,
 		front: strings.TrimRight(cfg.FrontOfficeURL, "/"), base: strings.TrimRight(cfg.BasePath, "/"),
-		log: cfg.Logger, now: cfg.Now, onToken: cfg.OnInvitationToken}
+		log: cfg.Logger, now: cfg.Now, onToken: cfg.OnInvitationToken, links: cfg.Links, sevenrooms: cfg.SevenRooms}
 	if s.base == "" {
 		s.base = DefaultBasePath
 	}
@@ -121,14 +131,15 @@ func parsePages(funcs template.FuncMap) (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	// Partials (templates/_*.html) are shared by every page.
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html")
 	if err != nil {
 		return nil, fmt.Errorf("ui: layout: %w", err)
 	}
 	pages := map[string]*template.Template{}
 	for _, n := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
 		t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
@@ -163,6 +174,10 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST "+b+"/users/{id}/bank/reveal", s.authed(s.bankReveal))
 	mux.Handle("POST "+b+"/users/{id}/delete", s.authed(s.userDelete))
 	mux.Handle("POST "+b+"/users/{id}/impersonate", s.authed(s.impersonate))
+	mux.Handle("POST "+b+"/users/{id}/thirdparty/preview", s.authed(s.tpPreview))
+	mux.Handle("POST "+b+"/users/{id}/thirdparty/reconnect", s.authed(s.tpReconnect))
+	mux.Handle("POST "+b+"/users/{id}/thirdparty/check", s.authed(s.tpCheck))
+	mux.Handle("POST "+b+"/users/{id}/thirdparty/merges/{merge}/undo", s.authed(s.tpUndo))
 	mux.Handle("GET "+b+"/operators", s.authed(s.operatorsPage))
 	mux.Handle("POST "+b+"/operators", s.authed(s.operatorCreate))
 	mux.Handle("POST "+b+"/operators/{id}/roles", s.authed(s.operatorRoles))

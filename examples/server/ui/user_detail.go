@@ -53,6 +53,9 @@ type detailData struct {
 	Self           string
 	CanImpersonate bool
 	ReasonValue    string
+	// ThirdParty is the "Third parties" card (thirdparty.go); nil without
+	// SevenRooms.
+	ThirdParty *tpCard
 }
 
 // userDetail shows the detail view.
@@ -106,6 +109,7 @@ func (s *server) showDetail(w http.ResponseWriter, r *http.Request, id uuid.UUID
 	if next != "" {
 		d.AuditNext = d.Self + "?audit=" + url.QueryEscape(next) + "#audit"
 	}
+	s.thirdPartyCard(r, oc.op, id, d)
 	if edit != nil {
 		edit(d)
 	}
