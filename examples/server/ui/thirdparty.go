@@ -30,10 +30,10 @@ type tpCard struct {
 	CanReconnect, CanUndo bool
 	LastChecked           string
 	// Known lists an ambiguous link's candidates.
-	Known []tpCandidate
-	Link    *thirdparty.Link
-	Status  thirdparty.Status
-	Broken  bool
+	Known  []tpCandidate
+	Link   *thirdparty.Link
+	Status thirdparty.Status
+	Broken bool
 	// Reason is why the link is broken, in words.
 	Reason string
 	// URL is the profile's manager link.

@@ -51,7 +51,9 @@ func newTPFixture(t *testing.T, db *bun.DB) *tpFixture {
 	f := &tpFixture{fixture: &fixture{db: db, users: users}, fake: fake}
 	f.admin = usermgmttest.Operator(t, users, db, usermgmt.RoleAdmin)
 	f.support = usermgmttest.Operator(t, users, db, usermgmt.RoleSupport)
-	f.ada = usermgmttest.User(t, users, db, func(r *usermgmt.Registration) { r.FirstName, r.LastName, r.Email = "Ada", "Lovelace", "ada@example.com" })
+	f.ada = usermgmttest.User(t, users, db, func(r *usermgmt.Registration) {
+		r.FirstName, r.LastName, r.Email = "Ada", "Lovelace", "ada@example.com"
+	})
 	f.bob = usermgmttest.User(t, users, db, func(r *usermgmt.Registration) {
 		r.FirstName, r.LastName, r.Email, r.Phone = "Bob", "Builder", "bob@example.com", "+33700000009"
 	})
