@@ -22,6 +22,7 @@ func (a *API) bindSevenRooms(rt *router) {
 	rt.operator(routeUserSevenRooms, a.needSevenRooms(a.userSevenRooms))
 	rt.operator(routeUserSevenRoomsCheck, a.needSevenRooms(a.userSevenRoomsCheck))
 	rt.operator(routeUserSevenRoomsCandidates, a.needSevenRooms(a.userSevenRoomsCandidates))
+	rt.operator(routeUserSevenRoomsDuplicates, a.needSevenRooms(a.userSevenRoomsDuplicates))
 	rt.operator(routeUserSevenRoomsPreview, a.needSevenRooms(a.userSevenRoomsPreview))
 	rt.operator(routeUserSevenRoomsReconnect, a.needSevenRooms(a.userSevenRoomsReconnect))
 	rt.operator(routeUserSevenRoomsCreate, a.needSevenRooms(a.userSevenRoomsCreate))
@@ -109,6 +110,21 @@ func (a *API) userSevenRoomsCandidates(w http.ResponseWriter, r *http.Request, o
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"items": cands})
+}
+
+// userSevenRoomsDuplicates answers how many other live SevenRooms
+// profiles share the user's phone or email (it asks SevenRooms, so it is
+// a route of its own rather than part of the card).
+func (a *API) userSevenRoomsDuplicates(w http.ResponseWriter, r *http.Request, op *usermgmt.Operator) error {
+	id, err := userID(r)
+	if err != nil {
+		return err
+	}
+	n, err := a.sevenrooms.CountDuplicates(r.Context(), a.db, op.ID, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]int{"count": n})
 }
 
 type sevenRoomsLinkRequest struct {

@@ -73,6 +73,7 @@ const (
 	routeUserSevenRooms           = "GET /admin/v1/users/{uid}/sevenrooms"
 	routeUserSevenRoomsCheck      = "POST /admin/v1/users/{uid}/sevenrooms/check"
 	routeUserSevenRoomsCandidates = "GET /admin/v1/users/{uid}/sevenrooms/candidates"
+	routeUserSevenRoomsDuplicates = "GET /admin/v1/users/{uid}/sevenrooms/duplicates"
 	routeUserSevenRoomsPreview    = "POST /admin/v1/users/{uid}/sevenrooms/preview"
 	routeUserSevenRoomsReconnect  = "POST /admin/v1/users/{uid}/sevenrooms/reconnect"
 	routeUserSevenRoomsCreate     = "POST /admin/v1/users/{uid}/sevenrooms/profile"

@@ -132,6 +132,7 @@ var matrix = map[string]matrixRow{
 	routeUserSevenRooms:           {path: "/admin/v1/users/{uid}/sevenrooms", perm: thirdparty.PermReadLinks},
 	routeUserSevenRoomsCheck:      {path: "/admin/v1/users/{uid}/sevenrooms/check", perm: thirdparty.PermReconnect},
 	routeUserSevenRoomsCandidates: {path: "/admin/v1/users/{uid}/sevenrooms/candidates", perm: thirdparty.PermReconnect},
+	routeUserSevenRoomsDuplicates: {path: "/admin/v1/users/{uid}/sevenrooms/duplicates", perm: thirdparty.PermReadLinks},
 	routeUserSevenRoomsPreview:    {path: "/admin/v1/users/{uid}/sevenrooms/preview", body: `{"link": "https://www.sevenrooms.com/reservations/x"}`, perm: thirdparty.PermReconnect},
 	routeUserSevenRoomsReconnect:  {path: "/admin/v1/users/{uid}/sevenrooms/reconnect", body: `{"client_id": "x", "user_version": 1, "reason": ""}`, perm: thirdparty.PermReconnect},
 	routeUserSevenRoomsCreate:     {path: "/admin/v1/users/{uid}/sevenrooms/profile", body: `{"reason": ""}`, perm: thirdparty.PermReconnect},

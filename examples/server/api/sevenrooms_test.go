@@ -98,6 +98,10 @@ func TestSevenRoomsRoutes(t *testing.T) {
 		if c := support.json("GET", "/admin/v1/users/"+ada+"/sevenrooms/candidates?email=ada.l@restaurant.example", nil, 200)["items"].([]any); len(c) != 1 {
 			t.Fatalf("candidates by email %v", c)
 		}
+		// The linked profile is not its own duplicate; the other is one.
+		if d := finance.json("GET", "/admin/v1/users/"+ada+"/sevenrooms/duplicates", nil, 200); d["count"].(float64) != 1 {
+			t.Fatalf("duplicates %v", d)
+		}
 
 		// Parse says what a pasted link is, or what was expected.
 		parsed := support.json("POST", "/admin/v1/sevenrooms/parse", map[string]string{"link": managerURL(other)}, 200)
