@@ -337,3 +337,57 @@ func explainThirdParty(err error) (int, string, bool) {
 	}
 	return 0, "", false
 }
+
+// tpQueueRow is one ambiguous link of the queue, with its user's name.
+type tpQueueRow struct {
+	Link       thirdparty.Link
+	Name       string
+	Candidates []tpCandidate
+}
+
+// tpQueueData is the ambiguous-link queue page.
+type tpQueueData struct {
+	Rows []tpQueueRow
+	// Next is the link to the next page; empty on the last.
+	Next string
+}
+
+// tpQueuePageSize is how many ambiguous links a page of the queue shows.
+const tpQueuePageSize = 50
+
+// tpQueue shows the ambiguous links, oldest first: the automatic links
+// that found several SevenRooms profiles and chose none. Each opens the
+// user's Third parties card, where a candidate is compared and chosen.
+func (s *server) tpQueue(w http.ResponseWriter, r *http.Request) {
+	oc := fromContext(r.Context())
+	if !s.tpEnabled(w, r) {
+		return
+	}
+	after := uuid.Nil
+	if v := r.URL.Query().Get("after"); v != "" {
+		var err error
+		if after, err = uuid.Parse(v); err != nil {
+			s.renderError(w, r, nil, http.StatusBadRequest, "This page link is not valid. Start again from the first page.")
+			return
+		}
+	}
+	links, err := s.links.AmbiguousQueue(r.Context(), s.db, oc.op.ID, sevenrooms.Provider, after, tpQueuePageSize)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := &tpQueueData{}
+	for _, l := range links {
+		row := tpQueueRow{Link: l, Candidates: candidates(l.Candidates), Name: l.UserID.String()}
+		if u, err := s.users.GetUser(r.Context(), s.db, oc.op.ID, l.UserID); err == nil {
+			row.Name = u.FullName()
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	if len(links) == tpQueuePageSize {
+		d.Next = s.base + "/thirdparty/ambiguous?after=" + links[len(links)-1].ID.String()
+	}
+	p := s.newPage(r, "Ambiguous SevenRooms links")
+	p.Data = d
+	s.render(w, r, "thirdparty_queue", http.StatusOK, p)
+}

@@ -24,11 +24,11 @@ import (
 // profile was deleted at SevenRooms (a red link).
 type tpFixture struct {
 	*fixture
-	fake          *sevenroomstest.Server
-	ada, bob      *usermgmt.User
-	adaProfile    string
-	otherProfile  string
-	deletedProfle string
+	fake           *sevenroomstest.Server
+	ada, bob, cleo *usermgmt.User
+	adaProfile     string
+	otherProfile   string
+	deletedProfle  string
 }
 
 func newTPFixture(t *testing.T, db *bun.DB) *tpFixture {
@@ -69,6 +69,16 @@ func newTPFixture(t *testing.T, db *bun.DB) *tpFixture {
 	link(f.bob, f.deletedProfle)
 	fake.DeleteProfile(f.deletedProfle)
 	if _, err := svc.CheckLink(ctx, db, f.support.ID, f.bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Cleo's login found two profiles: ambiguous.
+	f.cleo = usermgmttest.User(t, users, db, func(r *usermgmt.Registration) {
+		r.FirstName, r.LastName, r.Email, r.Phone = "Cleo", "Martin", "cleo@example.com", "+33700000077"
+	})
+	c1 := fake.AddProfile(sevenrooms.Profile{FirstName: "Cleo", LastName: "Martin", PhoneNumber: f.cleo.Phone, TotalVisits: 3})
+	c2 := fake.AddProfile(sevenrooms.Profile{FirstName: "Clément", LastName: "Martin", PhoneNumber: f.cleo.Phone, TotalVisits: 8})
+	if _, err := links.SaveLink(ctx, db, thirdparty.LinkChange{UserID: f.cleo.ID, Provider: sevenrooms.Provider, Status: thirdparty.StatusAmbiguous,
+		Candidates: []thirdparty.Candidate{{ExternalID: c1, Name: "Cleo Martin", Reservations: 3}, {ExternalID: c2, Name: "Clément Martin", Reservations: 8}}}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := ui.New(ui.Config{DB: db, Users: users, Links: links, SevenRooms: svc})
@@ -117,6 +127,14 @@ func TestBrowserThirdParties(t *testing.T) {
 			t.Error("the broken link has the ordinary colour")
 		}
 		checkA11y(t, ctx, "tp-01-broken-link")
+	})
+
+	t.Run("the ambiguous-link queue", func(t *testing.T) {
+		run(t, ctx, chromedp.Navigate(f.srv.URL+"/admin/thirdparty/ambiguous"), chromedp.WaitVisible(chromedp.ID("tp-queue")))
+		if got := eval[string](t, ctx, `document.querySelector("#tp-queue td.name").textContent.trim()`); got != "Cleo Martin" {
+			t.Errorf("queue row %q", got)
+		}
+		checkA11y(t, ctx, "tp-00-ambiguous-queue")
 	})
 
 	t.Run("reconnect with a choice per field", func(t *testing.T) {

@@ -41,6 +41,11 @@ func TestThirdPartyCard(t *testing.T) {
 		_, body := do(t, c, "GET", page+f.bob.ID.String(), nil)
 		wantContains(t, body, `id="h-thirdparty"`, `class="tp-link broken"`, "The profile was deleted at SevenRooms.", `target="_blank"`)
 
+		_, body = do(t, c, "GET", f.srv.URL+"/admin/thirdparty/ambiguous", nil)
+		wantContains(t, body, "Cleo Martin", "Clément Martin, 8 reservations", `href="/admin/users/`+f.cleo.ID.String()+`#thirdparty"`)
+		_, body = do(t, c, "GET", page+f.cleo.ID.String(), nil)
+		wantContains(t, body, "Ambiguous: an operator must choose", `aria-label="Compare with Clément Martin"`)
+
 		_, body = do(t, c, "GET", page+f.ada.ID.String()+"?tp=search", nil)
 		wantContains(t, body, "Profiles found", "Adah Lovelace, 12 reservations")
 

@@ -174,6 +174,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST "+b+"/users/{id}/bank/reveal", s.authed(s.bankReveal))
 	mux.Handle("POST "+b+"/users/{id}/delete", s.authed(s.userDelete))
 	mux.Handle("POST "+b+"/users/{id}/impersonate", s.authed(s.impersonate))
+	mux.Handle("GET "+b+"/thirdparty/ambiguous", s.authed(s.tpQueue))
 	mux.Handle("POST "+b+"/users/{id}/thirdparty/preview", s.authed(s.tpPreview))
 	mux.Handle("POST "+b+"/users/{id}/thirdparty/reconnect", s.authed(s.tpReconnect))
 	mux.Handle("POST "+b+"/users/{id}/thirdparty/check", s.authed(s.tpCheck))
