@@ -43,6 +43,8 @@
 //     with both sides' snapshots for undo (package thirdparty/sevenrooms).
 //   - userdesk_sevenrooms_webhook_deliveries: ids of accepted SevenRooms
 //     webhook deliveries, so that replays are refused.
+//   - userdesk_thirdparty_leases: which replica runs the third-party
+//     background work (health checks, retries) and until when.
 //   - userdesk_login_throttle: failed-guess counters of the reference
 //     server's login and password-change throttle (hashed keys), shared
 //     by its replicas.

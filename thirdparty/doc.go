@@ -33,6 +33,18 @@
 // Attempts): no separate job table, and a replica that picks a retry
 // writes the link with its version like any other change.
 //
+// # One replica at a time
+//
+// [RunExclusive] runs a provider's background work (health checks,
+// queued retries: sevenrooms.Service.Run) on one replica at a time,
+// behind a lease row in userdesk_thirdparty_leases ([AcquireLease],
+// [ReleaseLease]) rather than a PostgreSQL advisory lock: it works the
+// same on SQLite, does not depend on one pooled connection staying open,
+// and shows who holds it. A holder renews every TTL/3 and stops its work
+// when a renewal fails; a killed holder's lease expires after TTL and
+// another replica takes over. Replicas' clocks must agree to well within
+// TTL/3.
+//
 // # The merge resolver
 //
 // [Resolve] and [Plan.Decide] are plain Go without I/O. Each [Field] has a

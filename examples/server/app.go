@@ -12,6 +12,9 @@ import (
 	"github.com/userdesk/userdesk/examples/server/api"
 	"github.com/userdesk/userdesk/examples/server/ui"
 	"github.com/userdesk/userdesk/referral"
+	"github.com/userdesk/userdesk/thirdparty"
+	"github.com/userdesk/userdesk/thirdparty/sevenrooms"
+	"github.com/userdesk/userdesk/thirdparty/sevenrooms/sevenroomstest"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/activity"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
@@ -44,6 +47,12 @@ type app struct {
 	// verification sends its messages through the outbox, delivered by
 	// runDelivery on one replica at a time.
 	verification *verification.Service
+
+	// Third-party links and SevenRooms (nil when SevenRooms is off); fake
+	// is the in-process SevenRooms of demo mode.
+	links      *thirdparty.Service
+	sevenrooms *sevenrooms.Service
+	fake       *sevenroomstest.Server
 }
 
 func (a *app) bankKeys() *usermgmt.BankKeyring { return a.keys }
@@ -63,6 +72,7 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 	perms = append(perms, referral.Permissions()...)
 	perms = append(perms, activity.Permissions()...)
 	perms = append(perms, verification.Permissions()...)
+	perms = append(perms, thirdparty.Permissions()...)
 	users, err := usermgmt.New(usermgmt.Config{BankKeys: keyring, Logger: log, Permissions: perms})
 	if err != nil {
 		return nil, err
@@ -77,6 +87,9 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 		return nil, err
 	}
 	if a.verification, err = newVerification(users, log, cfg); err != nil {
+		return nil, err
+	}
+	if err := a.wireSevenRooms(); err != nil {
 		return nil, err
 	}
 	var published []api.PublicKey
@@ -106,6 +119,7 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 		FrontOffice: cfg.audience, Logger: log, ImpersonationKeys: published,
 		Referral: a.referral, Activity: a.activity,
 		Verification: a.verification, DevOutbox: cfg.demo,
+		Links: a.links, SevenRooms: a.sevenrooms,
 	})
 	if err != nil {
 		return nil, err
@@ -113,7 +127,7 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 	// The back office in a browser, under /admin/ beside the JSON API's
 	// /admin/v1/; it calls the library directly.
 	a.ui, err = ui.New(ui.Config{DB: db, Users: users, Impersonation: a.imp, FrontOfficeURL: cfg.audience, Logger: log,
-		Verification: a.verification})
+		Verification: a.verification, Links: a.links, SevenRooms: a.sevenrooms})
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +164,11 @@ const maintenancePeriod = time.Hour
 // run waits for it on shutdown. A failed pass is logged and retried at
 // the next tick.
 func (a *app) runBackground(ctx context.Context) {
+	if a.sevenrooms != nil {
+		done := make(chan struct{})
+		go func() { defer close(done); a.runSevenRooms(ctx) }()
+		defer func() { <-done }()
+	}
 	tick := time.NewTicker(maintenancePeriod)
 	defer tick.Stop()
 	for {
@@ -169,5 +188,74 @@ func (a *app) runBackground(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
+	}
+}
+
+// SevenRooms: the client, the service, and its background work.
+
+// demoWebhookSecret is the webhook secret of demo mode, where the fake
+// stands in for SevenRooms.
+const demoWebhookSecret = "userdesk-demo-webhook-secret"
+
+// sevenRoomsLease names the lease that keeps the SevenRooms background
+// work (health checks, queued automatic links, partial merges) on one
+// replica at a time.
+const sevenRoomsLease = "sevenrooms.background"
+
+// wireSevenRooms builds the third-party links and, when SevenRooms is
+// configured (or in demo mode, against an in-process fake), the
+// SevenRooms client and service. The links service always exists, so
+// that erasure deletes links written by an earlier configuration.
+func (a *app) wireSevenRooms() error {
+	var err error
+	if a.links, err = thirdparty.New(thirdparty.Config{Users: a.users, Logger: a.log}); err != nil {
+		return err
+	}
+	c := a.cfg.sevenrooms
+	env := sevenrooms.Environment(c.environment)
+	var cc sevenrooms.ClientConfig
+	switch {
+	case c.url != "":
+		cc = sevenrooms.ClientConfig{BaseURL: c.url, ClientID: c.clientID, ClientSecret: c.clientSecret, VenueGroupID: c.venueGroup, Logger: a.log}
+	case a.cfg.demo:
+		if env == "" {
+			env = sevenrooms.Demo
+		}
+		a.fake = sevenroomstest.NewServer(sevenroomstest.Config{Environment: env})
+		cc = a.fake.ClientConfig()
+		cc.Logger = a.log
+		if c.webhookSecret == "" {
+			c.webhookSecret = demoWebhookSecret
+		}
+		if c.venue == "" {
+			c.venue = "demo-venue"
+		}
+		a.log.Info("SevenRooms: demo mode, an in-process fake stands in", "url", a.fake.BaseURL(), "webhook_secret", c.webhookSecret)
+	default:
+		return nil
+	}
+	client, err := sevenrooms.NewClient(cc)
+	if err != nil {
+		return err
+	}
+	a.sevenrooms, err = sevenrooms.NewService(sevenrooms.Config{
+		Links: a.links, API: client, Link: sevenrooms.LinkConfig{Environment: env},
+		WebhookSecret: c.webhookSecret, ManagerVenue: c.venue, Logger: a.log,
+	})
+	return err
+}
+
+// runSevenRooms runs the SevenRooms background work until ctx ends, on
+// one replica at a time (a lease row, see thirdparty.RunExclusive).
+func (a *app) runSevenRooms(ctx context.Context) {
+	_ = thirdparty.RunExclusive(ctx, a.db, thirdparty.LeaseConfig{Name: sevenRoomsLease, Logger: a.log}, func(ctx context.Context) error {
+		return a.sevenrooms.Run(ctx, a.db, time.Minute, 100)
+	})
+}
+
+// close releases what the app started: the demo fake.
+func (a *app) close() {
+	if a.fake != nil {
+		a.fake.Close()
 	}
 }

@@ -32,6 +32,20 @@ type config struct {
 	smtpAddr, smtpFrom, smtpUser, smtpPassword, smtpTLS string
 	smsURL, smsAccount, smsToken, smsFrom               string
 	smsCallingCodes                                     []string
+	// SevenRooms (package thirdparty/sevenrooms). Without a URL it is off,
+	// except in demo mode, where an in-process fake stands in.
+	sevenrooms sevenRoomsConfig
+}
+
+// sevenRoomsConfig configures the SevenRooms client and service.
+type sevenRoomsConfig struct {
+	url           string // API root with the version, such as https://www.sevenrooms.com/api-ext/2_4
+	clientID      string // API credentials
+	clientSecret  string // (env only)
+	venueGroup    string // venue group the searches and exports are scoped to
+	environment   string // production or demo: ids of the other are refused
+	venue         string // venue url key of the manager links (copy, open)
+	webhookSecret string // shared secret of webhook deliveries (env only)
 }
 
 // parseConfig reads flags, falling back to environment variables and then
@@ -70,6 +84,11 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.smsAccount, "sms-account", envOr("USERDESK_SMS_ACCOUNT", ""), "SMS API account `id`; the token comes from env USERDESK_SMS_TOKEN only (env USERDESK_SMS_ACCOUNT; none: SMS stay in the outbox)")
 	fs.StringVar(&c.smsFrom, "sms-from", envOr("USERDESK_SMS_FROM", ""), "SMS sender `number` or messaging service id (env USERDESK_SMS_FROM)")
 	fs.StringVar(&callingCodes, "sms-calling-codes", envOr("USERDESK_SMS_CALLING_CODES", ""), "comma-separated `list` of calling codes codes may be sent to, such as +33,+44 (env USERDESK_SMS_CALLING_CODES; empty allows all)")
+	fs.StringVar(&c.sevenrooms.url, "sevenrooms-url", envOr("USERDESK_SEVENROOMS_URL", ""), "SevenRooms API `URL` with the version (env USERDESK_SEVENROOMS_URL; default off, an in-process fake in demo mode)")
+	fs.StringVar(&c.sevenrooms.clientID, "sevenrooms-client-id", envOr("USERDESK_SEVENROOMS_CLIENT_ID", ""), "SevenRooms API client `id` (env USERDESK_SEVENROOMS_CLIENT_ID; the secret is env USERDESK_SEVENROOMS_CLIENT_SECRET only)")
+	fs.StringVar(&c.sevenrooms.venueGroup, "sevenrooms-venue-group", envOr("USERDESK_SEVENROOMS_VENUE_GROUP", ""), "SevenRooms venue group `id` (env USERDESK_SEVENROOMS_VENUE_GROUP)")
+	fs.StringVar(&c.sevenrooms.environment, "sevenrooms-environment", envOr("USERDESK_SEVENROOMS_ENVIRONMENT", ""), "SevenRooms `environment`: production or demo (env USERDESK_SEVENROOMS_ENVIRONMENT; default production, demo for the fake)")
+	fs.StringVar(&c.sevenrooms.venue, "sevenrooms-venue", envOr("USERDESK_SEVENROOMS_VENUE", ""), "SevenRooms venue url `key` the back office's profile links open under (env USERDESK_SEVENROOMS_VENUE)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -117,6 +136,10 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 			c.smsCallingCodes = append(c.smsCallingCodes, cc)
 		}
 	}
+	c.sevenrooms.clientSecret, c.sevenrooms.webhookSecret = getenv("USERDESK_SEVENROOMS_CLIENT_SECRET"), getenv("USERDESK_SEVENROOMS_WEBHOOK_SECRET")
+	if err := c.sevenrooms.check(); err != nil {
+		return config{}, err
+	}
 	return c, nil
 }
 
@@ -129,4 +152,18 @@ func decodeKey(name, s string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: want 32 bytes in standard base64", name)
 	}
 	return b, nil
+}
+
+// check refuses a half-configured SevenRooms: a URL without credentials
+// or venue group, or an unknown environment.
+func (c sevenRoomsConfig) check() error {
+	switch c.environment {
+	case "", "production", "demo":
+	default:
+		return fmt.Errorf("-sevenrooms-environment: want production or demo")
+	}
+	if c.url != "" && (c.clientID == "" || c.clientSecret == "" || c.venueGroup == "") {
+		return fmt.Errorf("-sevenrooms-url needs -sevenrooms-client-id, -sevenrooms-venue-group and USERDESK_SEVENROOMS_CLIENT_SECRET")
+	}
+	return nil
 }

@@ -25,6 +25,18 @@
 //	-impersonation-ttl USERDESK_IMPERSONATION_TTL  impersonation token lifetime (15m, at most 1h)
 //	-audience      USERDESK_AUDIENCE       front-office URL that impersonation tokens are for
 //	-reset-demo-passwords USERDESK_RESET_DEMO_PASSWORDS  print new passwords for the demo operators
+//	-sevenrooms-url         USERDESK_SEVENROOMS_URL          SevenRooms API root with the version; off without
+//	                                                         it, except in demo mode (an in-process fake)
+//	-sevenrooms-client-id   USERDESK_SEVENROOMS_CLIENT_ID    API credentials (the secret: env
+//	                                                         USERDESK_SEVENROOMS_CLIENT_SECRET only)
+//	-sevenrooms-venue-group USERDESK_SEVENROOMS_VENUE_GROUP  venue group of searches and exports
+//	-sevenrooms-environment USERDESK_SEVENROOMS_ENVIRONMENT  production (default) or demo
+//	-sevenrooms-venue       USERDESK_SEVENROOMS_VENUE        venue of the back office's profile links
+//
+// USERDESK_SEVENROOMS_WEBHOOK_SECRET is the shared secret of SevenRooms
+// webhook deliveries at POST /webhooks/sevenrooms. SevenRooms' background
+// work (health checks, queued automatic links, partial merges) runs on one
+// replica at a time, behind a lease row (thirdparty.RunExclusive).
 //
 // USERDESK_ADMIN_EMAIL and USERDESK_ADMIN_PASSWORD, when set and no
 // operator exists yet, create the first admin operator.

@@ -61,6 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err != nil {
 		return err
 	}
+	defer a.close()
 	if err := a.bootstrapAdmin(ctx); err != nil {
 		return err
 	}
@@ -75,6 +76,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 				why = "USERDESK_ADMIN_EMAIL is set, so the database has the bootstrap admin (demo data only goes into a database without operators)"
 			}
 			fmt.Fprintf(out, "Demo seeding skipped: %s. Demo operator passwords are shown once; -reset-demo-passwords prints new ones.\n", why)
+		}
+	}
+	if a.fake != nil {
+		if err := a.seedSevenRoomsDemo(ctx); err != nil {
+			return err
 		}
 	}
 	if cfg.resetDemo {

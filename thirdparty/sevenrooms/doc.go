@@ -104,6 +104,12 @@
 // emails and phones masked (and no snapshots); they can still keep either
 // side, since the apply rebuilds the plan from the real values.
 //
+// [Service.SearchCandidates] finds the live profiles an operator may
+// reconnect a user to (by a given phone or email, or the user's own),
+// without linking or copying anything. [Service.ListMerges] and
+// [Service.GetMerge] mask the plans' emails and phones as the preview
+// does.
+//
 // [Service.ApplyReconnect] claims the link with a versioned write first
 // (two operators at once: one wins, the other gets thirdparty.ErrConflict
 // before anything is written), refuses a user or profile changed since the

@@ -88,24 +88,41 @@ type PendingWrite struct {
 }
 
 // GetMerge returns a merge on behalf of an operator holding
-// thirdparty.PermReadLinks. Returns a *usermgmt.PermissionError or
-// thirdparty.ErrNotFound.
+// thirdparty.PermReadLinks; without usermgmt.PermReadPersonalData the
+// plan's emails and phones come masked. Returns a
+// *usermgmt.PermissionError or thirdparty.ErrNotFound.
 func (s *Service) GetMerge(ctx context.Context, db bun.IDB, actor, id uuid.UUID) (*Merge, error) {
-	if _, err := s.users.Authorize(ctx, db, actor, thirdparty.PermReadLinks); err != nil {
+	op, err := s.users.Authorize(ctx, db, actor, thirdparty.PermReadLinks)
+	if err != nil {
 		return nil, err
 	}
-	return getMerge(ctx, db, id)
+	m, err := getMerge(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	if !s.users.Can(op, usermgmt.PermReadPersonalData) {
+		m.Plan = maskPlan(m.Plan)
+	}
+	return m, nil
 }
 
 // ListMerges returns the user's merges, newest first, for an operator
-// holding thirdparty.PermReadLinks.
+// holding thirdparty.PermReadLinks; without usermgmt.PermReadPersonalData
+// the plans' emails and phones come masked. Returns a
+// *usermgmt.PermissionError.
 func (s *Service) ListMerges(ctx context.Context, db bun.IDB, actor, userID uuid.UUID) ([]Merge, error) {
-	if _, err := s.users.Authorize(ctx, db, actor, thirdparty.PermReadLinks); err != nil {
+	op, err := s.users.Authorize(ctx, db, actor, thirdparty.PermReadLinks)
+	if err != nil {
 		return nil, err
 	}
 	var out []Merge
 	if err := db.NewSelect().Model(&out).Where("user_id = ?", userID).Order("created_at DESC", "id DESC").Limit(100).Scan(ctx); err != nil {
 		return nil, errorf("list merges: %w", err)
+	}
+	if !s.users.Can(op, usermgmt.PermReadPersonalData) {
+		for i := range out {
+			out[i].Plan = maskPlan(out[i].Plan)
+		}
 	}
 	return out, nil
 }

@@ -100,7 +100,12 @@ func maskPreview(pv *Preview) {
 	p.PhoneNumber, p.PhoneNumberAlt = usermgmt.MaskPhone(p.PhoneNumber), usermgmt.MaskPhone(p.PhoneNumberAlt)
 	p.Raw = nil
 	pv.Profile = &p
-	fields := slices.Clone(pv.Plan.Fields)
+	pv.Plan = maskPlan(pv.Plan)
+}
+
+// maskPlan returns plan with its emails and phones masked.
+func maskPlan(plan thirdparty.Plan) thirdparty.Plan {
+	fields := slices.Clone(plan.Fields)
 	for i := range fields {
 		f := &fields[i]
 		mask := usermgmt.MaskEmail
@@ -113,7 +118,7 @@ func maskPreview(pv *Preview) {
 		}
 		f.App.Text, f.Provider.Text, f.Result.Text = mask(f.App.Text), mask(f.Provider.Text), mask(f.Result.Text)
 	}
-	pv.Plan = thirdparty.Plan{Fields: fields}
+	return thirdparty.Plan{Fields: fields}
 }
 
 // checkOwner refuses a profile linked to another user.

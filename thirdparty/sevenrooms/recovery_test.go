@@ -109,6 +109,24 @@ func TestPersonalDataMasked(t *testing.T) {
 		if err != nil || l.Snapshot == nil {
 			t.Fatalf("admin does not see the snapshot: %v", err)
 		}
+		// The merge's plan is masked the same way in the history.
+		ms, err := w.svc.ListMerges(ctx, db, w.support.ID, u.ID)
+		if err != nil || len(ms) != 1 {
+			t.Fatalf("merges %v %v", ms, err)
+		}
+		if f, _ := ms[0].Plan.Field(sevenrooms.FieldEmail); f.App.Text == u.Email || f.Result.Text == u.Email {
+			t.Fatalf("support reads the merged email in the history: %+v", f)
+		}
+		if m, err := w.svc.GetMerge(ctx, db, w.support.ID, ms[0].ID); err != nil {
+			t.Fatal(err)
+		} else if f, _ := m.Plan.Field(sevenrooms.FieldPhone); f.App.Text == u.Phone {
+			t.Fatalf("support reads the merged phone: %+v", f)
+		}
+		if ms, err := w.svc.ListMerges(ctx, db, admin.ID, u.ID); err != nil {
+			t.Fatal(err)
+		} else if f, _ := ms[0].Plan.Field(sevenrooms.FieldEmail); f.App.Text != u.Email {
+			t.Fatalf("admin reads a masked email: %+v", f)
+		}
 		if _, err := w.svc.PreviewReconnect(ctx, db, usermgmttest.Operator(t, w.um, db, usermgmt.RoleFinance).ID, u.ID, id); !errors.Is(err, usermgmt.ErrForbidden) {
 			t.Fatalf("finance reconnects: %v", err)
 		}

@@ -12,6 +12,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/referral"
+	"github.com/userdesk/userdesk/thirdparty"
+	"github.com/userdesk/userdesk/thirdparty/sevenrooms"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/activity"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
@@ -68,6 +70,14 @@ type Config struct {
 	// queued message with its live links and codes). Set it in demo mode
 	// only; otherwise the route answers 404 route_not_found.
 	DevOutbox bool
+	// Links and SevenRooms are the third-party links and their SevenRooms
+	// provider (the user page's SevenRooms card, reconnect and undo, the
+	// ambiguous-link queue, the webhook). Either nil: those routes answer
+	// 503 area_unavailable, and logins and registrations link nobody.
+	// With both, a login and a registration call SevenRooms.AutoLink,
+	// which is bounded by its LoginBudget and never fails the login.
+	Links      *thirdparty.Service
+	SevenRooms *sevenrooms.Service
 }
 
 // PublicKey is one Ed25519 public key of the impersonation key ring and
@@ -102,6 +112,10 @@ type API struct {
 	devMailbox   bool
 	routes       []Route
 	handler      http.Handler
+
+	// Third-party links (package thirdparty and its SevenRooms provider).
+	links      *thirdparty.Service
+	sevenrooms *sevenrooms.Service
 }
 
 // New builds the API and its routes. It returns an error when DB, Users
@@ -116,7 +130,7 @@ func New(cfg Config) (*API, error) {
 	a := &API{db: cfg.DB, users: cfg.Users, imp: cfg.Impersonation, log: cfg.Logger, now: cfg.Now,
 		ttl: cfg.SessionTTL, front: cfg.FrontOffice, maxBody: cfg.MaxBodyBytes, addrOf: cfg.ClientAddr,
 		keys:     append([]PublicKey(nil), cfg.ImpersonationKeys...),
-		referral: cfg.Referral, activity: cfg.Activity,
+		referral: cfg.Referral, activity: cfg.Activity, links: cfg.Links, sevenrooms: cfg.SevenRooms,
 		verification: cfg.Verification, devMailbox: cfg.DevOutbox}
 	if a.log == nil {
 		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))

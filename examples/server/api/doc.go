@@ -71,6 +71,12 @@
 //     invitations, their acceptance and the user's bank account are
 //     refused under an impersonation (usermgmt.NotImpersonated), like the
 //     password.
+//   - SevenRooms (admin_user_sevenrooms.go): a SevenRooms failure is the
+//     upstream's, 502/503/504 with a sevenrooms_* code, never a 500. The
+//     webhook answers problem documents like every other route
+//     (HandleWebhook; the library's WebhookHandler answers plain text for
+//     hosts without this API). A login and a registration call AutoLink
+//     (bounded by its LoginBudget) and never fail because of it.
 //   - The impersonation keys are published at
 //     GET /.well-known/userdesk/impersonation-keys in PASERK k4.public
 //     form with their key ids, and with the implicit assertion

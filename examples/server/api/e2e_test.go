@@ -19,6 +19,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/userdesk/userdesk/internal/dbtest"
+	"github.com/userdesk/userdesk/thirdparty/sevenrooms/sevenroomstest"
 	"github.com/userdesk/userdesk/usermgmt"
 )
 
@@ -397,7 +398,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		t.Parallel()
-		e := newE2E(t, db)
+		e := newE2EWith(t, db, withSevenRooms(t, sevenroomstest.New(t, sevenroomstest.Config{})))
 		admin := e.operator(usermgmt.RoleAdmin)
 		uid := e.register("Ada", "Lovelace", "ada@example.com", "+447700900001", "asker")
 		owner := e.register("Grace", "Hopper", "grace@example.com", "+447700900002", "offeror")
@@ -523,6 +524,15 @@ func TestBadInputChangesNothing(t *testing.T) {
 			{"POST", "/v1/password-reset", `{"email": "nope"}`, 400},
 			{"POST", "/v1/password-reset/confirm", `{"token": "no such token", "password": "a long new password"}`, 400},
 			{"POST", "/v1/password-reset/confirm", `{"token": "no such token", "password": "short"}`, 400},
+			{"POST", "/admin/v1/users/NOT-A-UUID/sevenrooms/check", ``, 400},
+			{"POST", u + "/sevenrooms/preview", `{"link": 5}`, 400},
+			{"POST", u + "/sevenrooms/reconnect", `{"client_id": "x", "decisions": {"first_name": {"choice": "guess"}}}`, 400},
+			{"POST", u + "/sevenrooms/profile", `{"force": "yes"}`, 400},
+			{"DELETE", u + "/sevenrooms", `{"version": "one"}`, 400},
+			{"POST", "/admin/v1/sevenrooms/parse", `{"link": "https://evil.example/x"}`, 400},
+			{"POST", "/admin/v1/sevenrooms/merges/not-a-uuid/undo", `{"reason": "x"}`, 400},
+			{"POST", "/admin/v1/sevenrooms/merges/not-a-uuid/retry", ``, 400},
+			{"POST", "/webhooks/sevenrooms", `{"entity_type": "client"}`, 401},
 		}
 		// The front office's write routes, as the user Ada.
 		userRows := []badRow{
@@ -614,7 +624,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		if fmt.Sprint(before) != fmt.Sprint(after) {
 			t.Fatalf("bad input changed the user:\n%v\n%v", before, after)
 		}
-		if n := admin.json("GET", "/admin/v1/users/"+uid+"/audit", nil, 200)["items"].([]any); len(n) != 1 { // the fee set above
+		if n := admin.json("GET", "/admin/v1/users/"+uid+"/audit", nil, 200)["items"].([]any); len(n) != 2 { // the fee set above, and the SevenRooms link at registration
 			t.Fatalf("bad input wrote audit records: %v", n)
 		}
 	})

@@ -17,6 +17,7 @@ import (
 
 	"github.com/userdesk/userdesk/internal/dbtest"
 	"github.com/userdesk/userdesk/referral"
+	"github.com/userdesk/userdesk/thirdparty"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/activity"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
@@ -39,7 +40,8 @@ func newTestApp(t testing.TB, db *bun.DB, edit ...func(*Config)) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
-	perms := append(append(append(usermgmt.OperatorPermissions(), referral.Permissions()...), activity.Permissions()...), verification.Permissions()...)
+	perms := append(append(usermgmt.OperatorPermissions(), referral.Permissions()...), activity.Permissions()...)
+	perms = append(append(perms, thirdparty.Permissions()...), verification.Permissions()...)
 	users, err := usermgmt.New(usermgmt.Config{BankKeys: keyring, Permissions: perms, Argon2: usermgmt.Argon2Params{Memory: 1024, Iterations: 1, Parallelism: 1}})
 	if err != nil {
 		t.Fatal(err)

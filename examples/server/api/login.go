@@ -26,5 +26,6 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	a.autoLink(r, u.ID)
 	return writeJSON(w, http.StatusOK, sessionResponse{Token: token, ExpiresAt: exp, User: meView{User: u}})
 }

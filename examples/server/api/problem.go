@@ -14,6 +14,8 @@ import (
 
 	"github.com/userdesk/userdesk/fees"
 	"github.com/userdesk/userdesk/referral"
+	"github.com/userdesk/userdesk/thirdparty"
+	"github.com/userdesk/userdesk/thirdparty/sevenrooms"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
 	"github.com/userdesk/userdesk/verification"
@@ -91,6 +93,27 @@ var statusOf = []struct {
 	{verification.ErrWrongCode, http.StatusBadRequest, "wrong_code"},
 	{verification.ErrRateLimited, http.StatusTooManyRequests, "rate_limited"},
 	{verification.ErrAlreadyVerified, http.StatusConflict, "already_verified"},
+	// Packages thirdparty and thirdparty/sevenrooms: a SevenRooms failure
+	// is the upstream's (502, 504), never this server's 500.
+	{thirdparty.ErrTaken, http.StatusConflict, "profile_taken"},
+	{thirdparty.ErrNotFound, http.StatusNotFound, "not_found"},
+	{thirdparty.ErrConflict, http.StatusConflict, "link_conflict"},
+	{sevenrooms.ErrWebhookUnauthentic, http.StatusUnauthorized, "webhook_unauthentic"},
+	{sevenrooms.ErrWebhookReplay, http.StatusConflict, "webhook_replayed"},
+	{sevenrooms.ErrWebhookBody, http.StatusBadRequest, "webhook_body_invalid"},
+	{sevenrooms.ErrPartial, http.StatusBadGateway, "merge_partial"},
+	{sevenrooms.ErrUndoExpired, http.StatusConflict, "undo_expired"},
+	{sevenrooms.ErrDuplicates, http.StatusConflict, "duplicates_exist"},
+	{sevenrooms.ErrDeleted, http.StatusGone, "sevenrooms_profile_deleted"},
+	{sevenrooms.ErrNotFound, http.StatusNotFound, "sevenrooms_profile_not_found"},
+	{sevenrooms.ErrConflict, http.StatusConflict, "sevenrooms_conflict"},
+	{sevenrooms.ErrUnauthorized, http.StatusBadGateway, "sevenrooms_unauthorized"},
+	{sevenrooms.ErrForbidden, http.StatusBadGateway, "sevenrooms_unauthorized"},
+	{sevenrooms.ErrBadRequest, http.StatusBadGateway, "sevenrooms_refused"},
+	{sevenrooms.ErrRateLimited, http.StatusServiceUnavailable, "sevenrooms_rate_limited"},
+	{sevenrooms.ErrTimeout, http.StatusGatewayTimeout, "sevenrooms_timeout"},
+	{sevenrooms.ErrPageCap, http.StatusBadGateway, "sevenrooms_page_cap"},
+	{sevenrooms.ErrUpstream, http.StatusBadGateway, "sevenrooms_unavailable"},
 	{usermgmt.ErrNotFound, http.StatusNotFound, "not_found"},
 	{usermgmt.ErrProfileHidden, http.StatusNotFound, "profile_hidden"},
 	{usermgmt.ErrUnderImpersonation, http.StatusForbidden, "forbidden_under_impersonation"},
@@ -159,13 +182,24 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		for _, m := range statusOf {
 			if errors.Is(err, m.err) {
 				p.Status, p.Code = m.status, m.code
-				p.Detail = strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(m.err.Error(), "usermgmt: "), "impersonation: "), "referral: "), "verification: ")
+				p.Detail = m.err.Error()
+				for _, pkg := range []string{"usermgmt: ", "impersonation: ", "referral: ", "verification: ", "thirdparty: ", "sevenrooms: "} {
+					p.Detail = strings.TrimPrefix(p.Detail, pkg)
+				}
 				break
 			}
 		}
 		var stale *referral.StaleCreditsError
 		if errors.As(err, &stale) {
 			p.Current = map[string]any{"balance": stale.Balance, "version": stale.Version, "changed_by": stale.ChangedBy, "changed_at": stale.ChangedAt}
+		}
+		var partial *sevenrooms.PartialError
+		if errors.As(err, &partial) {
+			p.Current = map[string]any{"merge_id": partial.MergeID}
+		}
+		var dups *sevenrooms.DuplicatesError
+		if errors.As(err, &dups) {
+			p.Current = map[string]any{"duplicates": dups.Count}
 		}
 		if errors.As(err, &tokenErr) {
 			p.Check = string(tokenErr.Check)

@@ -70,19 +70,32 @@ const (
 	routeMeDevices        = "GET /v1/me/devices"
 	routeMeDeviceRevoke   = "POST /v1/me/devices/{device}/revoke"
 
-	routeEmailVerifyResend  = "POST /v1/email-verification/resend"
-	routeEmailVerifyConfirm = "POST /v1/email-verification/confirm"
-	routeEmailChangeConfirm = "POST /v1/email-change/confirm"
-	routePasswordForgot     = "POST /v1/password-reset"
-	routePasswordReset      = "POST /v1/password-reset/confirm"
-	routeMeEmailVerify      = "POST /v1/me/email-verification"
-	routeMeEmailChange      = "POST /v1/me/email-change"
-	routeMePhoneCode        = "POST /v1/me/phone-verification"
-	routeMePhoneCheck       = "POST /v1/me/phone-verification/check"
-	routeUserResetLink      = "POST /admin/v1/users/{uid}/password-reset"
-	routeUserIDVerifyGet    = "GET /admin/v1/users/{uid}/id-verification"
-	routeUserIDVerifyPut    = "PUT /admin/v1/users/{uid}/id-verification"
-	routeDevOutbox          = "GET /dev/outbox"
+	routeEmailVerifyResend        = "POST /v1/email-verification/resend"
+	routeEmailVerifyConfirm       = "POST /v1/email-verification/confirm"
+	routeEmailChangeConfirm       = "POST /v1/email-change/confirm"
+	routePasswordForgot           = "POST /v1/password-reset"
+	routePasswordReset            = "POST /v1/password-reset/confirm"
+	routeMeEmailVerify            = "POST /v1/me/email-verification"
+	routeMeEmailChange            = "POST /v1/me/email-change"
+	routeMePhoneCode              = "POST /v1/me/phone-verification"
+	routeMePhoneCheck             = "POST /v1/me/phone-verification/check"
+	routeUserResetLink            = "POST /admin/v1/users/{uid}/password-reset"
+	routeUserIDVerifyGet          = "GET /admin/v1/users/{uid}/id-verification"
+	routeUserIDVerifyPut          = "PUT /admin/v1/users/{uid}/id-verification"
+	routeDevOutbox                = "GET /dev/outbox"
+	routeUserSevenRooms           = "GET /admin/v1/users/{uid}/sevenrooms"
+	routeUserSevenRoomsCheck      = "POST /admin/v1/users/{uid}/sevenrooms/check"
+	routeUserSevenRoomsCandidates = "GET /admin/v1/users/{uid}/sevenrooms/candidates"
+	routeUserSevenRoomsDuplicates = "GET /admin/v1/users/{uid}/sevenrooms/duplicates"
+	routeUserSevenRoomsPreview    = "POST /admin/v1/users/{uid}/sevenrooms/preview"
+	routeUserSevenRoomsReconnect  = "POST /admin/v1/users/{uid}/sevenrooms/reconnect"
+	routeUserSevenRoomsCreate     = "POST /admin/v1/users/{uid}/sevenrooms/profile"
+	routeUserSevenRoomsUnlink     = "DELETE /admin/v1/users/{uid}/sevenrooms"
+	routeSevenRoomsParse          = "POST /admin/v1/sevenrooms/parse"
+	routeSevenRoomsAmbiguous      = "GET /admin/v1/sevenrooms/ambiguous"
+	routeSevenRoomsMergeUndo      = "POST /admin/v1/sevenrooms/merges/{id}/undo"
+	routeSevenRoomsMergeRetry     = "POST /admin/v1/sevenrooms/merges/{id}/retry"
+	routeSevenRoomsWebhook        = "POST /webhooks/sevenrooms"
 )
 
 // bind registers every area's routes.
@@ -98,6 +111,7 @@ func (a *API) bind(rt *router) {
 	a.bindReferral(rt)
 	a.bindActivity(rt)
 	a.bindVerification(rt)
+	a.bindSevenRooms(rt)
 }
 
 // bindPlatform: health, readiness and the documents a client reads.

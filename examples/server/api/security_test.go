@@ -19,6 +19,8 @@ import (
 
 	"github.com/userdesk/userdesk/internal/dbtest"
 	"github.com/userdesk/userdesk/referral"
+	"github.com/userdesk/userdesk/thirdparty"
+	"github.com/userdesk/userdesk/thirdparty/sevenrooms/sevenroomstest"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/activity"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
@@ -128,19 +130,32 @@ var matrix = map[string]matrixRow{
 	routeMeDevices:        {path: "/v1/me/devices"},
 	routeMeDeviceRevoke:   {path: "/v1/me/devices/no-such-device/revoke", notImpersonated: true},
 
-	routeEmailVerifyResend:  {path: "/v1/email-verification/resend", body: `{"email": "m{n}@example.com"}`},
-	routeEmailVerifyConfirm: {path: "/v1/email-verification/confirm", body: `{"token": "no such token"}`},
-	routeEmailChangeConfirm: {path: "/v1/email-change/confirm", body: `{"token": "no such token"}`},
-	routePasswordForgot:     {path: "/v1/password-reset", body: `{"email": "m{n}@example.com"}`},
-	routePasswordReset:      {path: "/v1/password-reset/confirm", body: `{"token": "no such token", "password": "a long new password"}`},
-	routeMeEmailVerify:      {path: "/v1/me/email-verification"},
-	routeMeEmailChange:      {path: "/v1/me/email-change", body: `{"email": "new{n}@example.com"}`, notImpersonated: true},
-	routeMePhoneCode:        {path: "/v1/me/phone-verification"},
-	routeMePhoneCheck:       {path: "/v1/me/phone-verification/check", body: `{"code": "000000"}`},
-	routeUserResetLink:      {path: "/admin/v1/users/{uid}/password-reset", perm: verification.PermSendPasswordReset},
-	routeUserIDVerifyGet:    {path: "/admin/v1/users/{uid}/id-verification", perm: usermgmt.PermReadUsers},
-	routeUserIDVerifyPut:    {path: "/admin/v1/users/{uid}/id-verification", body: `{"version": 1, "verified": true, "reason": "matrix"}`, perm: verification.PermSetIDVerification},
-	routeDevOutbox:          {path: "/dev/outbox"},
+	routeEmailVerifyResend:        {path: "/v1/email-verification/resend", body: `{"email": "m{n}@example.com"}`},
+	routeEmailVerifyConfirm:       {path: "/v1/email-verification/confirm", body: `{"token": "no such token"}`},
+	routeEmailChangeConfirm:       {path: "/v1/email-change/confirm", body: `{"token": "no such token"}`},
+	routePasswordForgot:           {path: "/v1/password-reset", body: `{"email": "m{n}@example.com"}`},
+	routePasswordReset:            {path: "/v1/password-reset/confirm", body: `{"token": "no such token", "password": "a long new password"}`},
+	routeMeEmailVerify:            {path: "/v1/me/email-verification"},
+	routeMeEmailChange:            {path: "/v1/me/email-change", body: `{"email": "new{n}@example.com"}`, notImpersonated: true},
+	routeMePhoneCode:              {path: "/v1/me/phone-verification"},
+	routeMePhoneCheck:             {path: "/v1/me/phone-verification/check", body: `{"code": "000000"}`},
+	routeUserResetLink:            {path: "/admin/v1/users/{uid}/password-reset", perm: verification.PermSendPasswordReset},
+	routeUserIDVerifyGet:          {path: "/admin/v1/users/{uid}/id-verification", perm: usermgmt.PermReadUsers},
+	routeUserIDVerifyPut:          {path: "/admin/v1/users/{uid}/id-verification", body: `{"version": 1, "verified": true, "reason": "matrix"}`, perm: verification.PermSetIDVerification},
+	routeDevOutbox:                {path: "/dev/outbox"},
+	routeUserSevenRooms:           {path: "/admin/v1/users/{uid}/sevenrooms", perm: thirdparty.PermReadLinks},
+	routeUserSevenRoomsCheck:      {path: "/admin/v1/users/{uid}/sevenrooms/check", perm: thirdparty.PermReconnect},
+	routeUserSevenRoomsCandidates: {path: "/admin/v1/users/{uid}/sevenrooms/candidates", perm: thirdparty.PermReconnect},
+	routeUserSevenRoomsDuplicates: {path: "/admin/v1/users/{uid}/sevenrooms/duplicates", perm: thirdparty.PermReadLinks},
+	routeUserSevenRoomsPreview:    {path: "/admin/v1/users/{uid}/sevenrooms/preview", body: `{"link": "https://www.sevenrooms.com/reservations/x"}`, perm: thirdparty.PermReconnect},
+	routeUserSevenRoomsReconnect:  {path: "/admin/v1/users/{uid}/sevenrooms/reconnect", body: `{"client_id": "x", "user_version": 1, "reason": ""}`, perm: thirdparty.PermReconnect},
+	routeUserSevenRoomsCreate:     {path: "/admin/v1/users/{uid}/sevenrooms/profile", body: `{"reason": ""}`, perm: thirdparty.PermReconnect},
+	routeUserSevenRoomsUnlink:     {path: "/admin/v1/users/{uid}/sevenrooms", body: `{"version": 99, "reason": "matrix"}`, perm: thirdparty.PermReconnect},
+	routeSevenRoomsParse:          {path: "/admin/v1/sevenrooms/parse", body: `{"link": "nope"}`},
+	routeSevenRoomsAmbiguous:      {path: "/admin/v1/sevenrooms/ambiguous", perm: thirdparty.PermReadLinks},
+	routeSevenRoomsMergeUndo:      {path: "/admin/v1/sevenrooms/merges/0192f0c4-5e0a-7b3c-9d1e-2f3a4b5c6d7e/undo", body: `{"reason": "matrix"}`, perm: thirdparty.PermUndo},
+	routeSevenRoomsMergeRetry:     {path: "/admin/v1/sevenrooms/merges/0192f0c4-5e0a-7b3c-9d1e-2f3a4b5c6d7e/retry", perm: thirdparty.PermReconnect},
+	routeSevenRoomsWebhook:        {path: "/webhooks/sevenrooms", body: `{"entity_type": "client", "event_type": "deleted", "entity": {}}`},
 }
 
 // refusal says whether an answer is an authentication (401 unauthenticated
@@ -182,7 +197,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		t.Parallel()
 		ctx := context.Background()
-		e := newE2E(t, db)
+		e := newE2EWith(t, db, withSevenRooms(t, sevenroomstest.New(t, sevenroomstest.Config{})))
 		s := e.app.users
 		op := func(name string, roles ...usermgmt.OperatorRole) uuid.UUID {
 			o, err := s.CreateOperator(ctx, db, usermgmt.NewOperator{Name: name, Email: name + "@matrix.test", Password: "operator password " + name, Roles: roles})

@@ -104,6 +104,18 @@
 //     (script only) hides columns of the users list, remembered in the
 //     browser's localStorage. Saved views kept in the database (per
 //     operator or shared with a role) are not built.
+//   - Third parties (thirdparty.go, templates/_thirdparty.html,
+//     static/thirdparty.{js,css}): a card of the user page rather than a
+//     tab of its own, since the page has no tabs yet. The reconnect
+//     pop-up is a server-rendered dialog (shown modal by script, an open
+//     dialog without): the pasted link is previewed by a POST
+//     (PreviewReconnect), the search is a GET (SearchCandidates); each
+//     field is a pair of radio buttons whose labels hold the values, the
+//     one not kept greyed by CSS (:has), so no script is needed to
+//     choose. Only the fields whose choice differs from the resolver's
+//     default are sent as decisions. A refused reconnect (a change since
+//     the preview) re-opens the pop-up with a fresh preview and the
+//     reason. Unlink and "create a profile" are in the JSON API only.
 //   - Keyboard: "/" focuses the search box, j/k move through the list's
 //     rows, Enter opens the selected row, "?" shows the shortcuts. Escape
 //     closes a dropdown.

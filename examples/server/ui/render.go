@@ -220,6 +220,9 @@ func (s *server) explain(r *http.Request, err error) (int, string, []string) {
 	case errors.Is(err, verification.ErrRateLimited):
 		return http.StatusTooManyRequests, "Too many messages were sent for this user lately. Try again later.", nil
 	}
+	if status, msg, ok := explainThirdParty(err); ok {
+		return status, msg, nil
+	}
 	s.log.ErrorContext(r.Context(), "ui: unexpected error", "path", r.URL.Path, "err", err)
 	return http.StatusInternalServerError, "Something went wrong on our side. Try again; if it keeps happening, tell the platform team.", nil
 }

@@ -16,6 +16,8 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/userdesk/userdesk/thirdparty"
+	"github.com/userdesk/userdesk/thirdparty/sevenrooms"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
 	"github.com/userdesk/userdesk/verification"
@@ -66,6 +68,11 @@ type Config struct {
 	// "send a reset link" button and the ID evidence form; the
 	// verification checkboxes stay.
 	Verification *verification.Service
+	// Links and SevenRooms show the user page's "Third parties" card
+	// (the SevenRooms link, reconnect with a field-by-field merge, undo).
+	// Either nil hides the card.
+	Links      *thirdparty.Service
+	SevenRooms *sevenrooms.Service
 }
 
 // server holds what the pages share.
@@ -83,6 +90,9 @@ type server struct {
 	// formAction is the CSP form-action source list: this origin and the
 	// front office's, where the impersonation hand-off posts.
 	formAction string
+
+	links      *thirdparty.Service
+	sevenrooms *sevenrooms.Service
 }
 
 // New builds the back office's handler. It serves every path under
@@ -94,7 +104,8 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	s := &server{db: cfg.DB, users: cfg.Users, imp: cfg.Impersonation,
 		front: strings.TrimRight(cfg.FrontOfficeURL, "/"), base: strings.TrimRight(cfg.BasePath, "/"),
-		log: cfg.Logger, now: cfg.Now, onToken: cfg.OnInvitationToken, verify: cfg.Verification}
+		log: cfg.Logger, now: cfg.Now, onToken: cfg.OnInvitationToken, verify: cfg.Verification,
+		links: cfg.Links, sevenrooms: cfg.SevenRooms}
 	if s.base == "" {
 		s.base = DefaultBasePath
 	}
@@ -128,14 +139,15 @@ func parsePages(funcs template.FuncMap) (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	// Partials (templates/_*.html) are shared by every page.
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html")
 	if err != nil {
 		return nil, fmt.Errorf("ui: layout: %w", err)
 	}
 	pages := map[string]*template.Template{}
 	for _, n := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
 		t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
@@ -172,6 +184,11 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST "+b+"/users/{id}/bank/reveal", s.authed(s.bankReveal))
 	mux.Handle("POST "+b+"/users/{id}/delete", s.authed(s.userDelete))
 	mux.Handle("POST "+b+"/users/{id}/impersonate", s.authed(s.impersonate))
+	mux.Handle("GET "+b+"/thirdparty/ambiguous", s.authed(s.tpQueue))
+	mux.Handle("POST "+b+"/users/{id}/thirdparty/preview", s.authed(s.tpPreview))
+	mux.Handle("POST "+b+"/users/{id}/thirdparty/reconnect", s.authed(s.tpReconnect))
+	mux.Handle("POST "+b+"/users/{id}/thirdparty/check", s.authed(s.tpCheck))
+	mux.Handle("POST "+b+"/users/{id}/thirdparty/merges/{merge}/undo", s.authed(s.tpUndo))
 	mux.Handle("GET "+b+"/operators", s.authed(s.operatorsPage))
 	mux.Handle("POST "+b+"/operators", s.authed(s.operatorCreate))
 	mux.Handle("POST "+b+"/operators/{id}/roles", s.authed(s.operatorRoles))

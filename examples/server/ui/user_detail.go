@@ -60,6 +60,9 @@ type detailData struct {
 	Verification bool
 	IDEvidence   []verification.IDVerificationRecord
 	IDForm       verification.IDEvidence
+	// ThirdParty is the "Third parties" card (thirdparty.go); nil without
+	// SevenRooms.
+	ThirdParty *tpCard
 }
 
 // userDetail shows the detail view.
@@ -121,6 +124,7 @@ func (s *server) showDetail(w http.ResponseWriter, r *http.Request, id uuid.UUID
 			return
 		}
 	}
+	s.thirdPartyCard(r, oc.op, id, d)
 	if edit != nil {
 		edit(d)
 	}

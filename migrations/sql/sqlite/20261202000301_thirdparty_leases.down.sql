@@ -1,0 +1,1 @@
+DROP TABLE userdesk_thirdparty_leases;
