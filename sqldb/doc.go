@@ -40,7 +40,7 @@
 //
 // and to restore into a fresh database:
 //
-//	go run ./cmd/your-migrate-command            # migrations.Up on the new database
+//	# first migrations.Up on the new database (the reference server runs it at start)
 //	psql "$NEW" -c 'DELETE FROM userdesk_platform_settings'   # the row the migrations seed
 //	pg_restore --data-only --single-transaction --exit-on-error --dbname="$NEW" userdesk.dump
 //
