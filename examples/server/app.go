@@ -96,7 +96,7 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 	a.api, err = api.New(api.Config{
 		DB: db, Users: users, Impersonation: a.imp, SessionTTL: cfg.sessionTTL,
 		FrontOffice: cfg.audience, Logger: log, ImpersonationKeys: published,
-		Referral: a.referral, Activity: a.activity,
+		Referral: a.referral, Activity: a.activity, Replicas: cfg.replicaSet,
 	})
 	if err != nil {
 		return nil, err

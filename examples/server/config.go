@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/userdesk/userdesk/sqldb"
@@ -24,7 +25,10 @@ type config struct {
 	audience         string        // front office named in impersonation tokens
 	adminEmail       string        // bootstrap admin (env only)
 	adminPassword    string
-	resetDemo        bool // give the demo operators new passwords
+	resetDemo        bool            // give the demo operators new passwords
+	replicas         []string        // PostgreSQL streaming replicas for list reads
+	replicaMaxLag    time.Duration   // the lag a replica read accepts
+	replicaSet       *sqldb.Replicas // the opened replicas (run sets it)
 }
 
 // parseConfig reads flags, falling back to environment variables and then
@@ -54,8 +58,19 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&impTTL, "impersonation-ttl", envOr("USERDESK_IMPERSONATION_TTL", "15m"), "impersonation token `lifetime`, at most 1h (env USERDESK_IMPERSONATION_TTL)")
 	fs.StringVar(&c.audience, "audience", envOr("USERDESK_AUDIENCE", ""), "front-office `URL` impersonation tokens are for (env USERDESK_AUDIENCE; default http://<addr>)")
 	fs.BoolVar(&c.resetDemo, "reset-demo-passwords", resetDemoEnv, "give the demo operators new passwords and print them once (env USERDESK_RESET_DEMO_PASSWORDS)")
+	var replicas, maxLag string
+	fs.StringVar(&replicas, "db-replicas", envOr("USERDESK_DB_REPLICAS", ""), "comma-separated postgres:// `DSNs` of streaming replicas that serve the users list, counts and exports (env USERDESK_DB_REPLICAS)")
+	fs.StringVar(&maxLag, "replica-max-lag", envOr("USERDESK_REPLICA_MAX_LAG", "5s"), "largest replication `lag` a replica read accepts (env USERDESK_REPLICA_MAX_LAG)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
+	}
+	for _, r := range strings.Split(replicas, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			c.replicas = append(c.replicas, r)
+		}
+	}
+	if c.replicaMaxLag, err = time.ParseDuration(maxLag); err != nil || c.replicaMaxLag <= time.Second {
+		return config{}, fmt.Errorf("-replica-max-lag: want a duration above 1s, got %q", maxLag)
 	}
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())

@@ -299,7 +299,7 @@ func (l *load) work(ctx context.Context, tokens <-chan struct{}, seed uint64) {
 		case p < 50:
 			l.get(ctx, "/admin/v1/users?sort=name&dir=asc&limit=50", l.admin)
 		case p < 60:
-			l.get(ctx, "/admin/v1/users?keyword="+firstNames[rng.IntN(len(firstNames))][:3], l.admin)
+			l.get(ctx, "/admin/v1/users?q="+firstNames[rng.IntN(len(firstNames))][:3], l.admin)
 		case p < 65:
 			l.get(ctx, "/admin/v1/users/count?status=live", l.admin)
 		case p < 75:

@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/referral"
+	"github.com/userdesk/userdesk/sqldb"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/activity"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
@@ -59,6 +60,11 @@ type Config struct {
 	// Activity is the user's activity (reservations card, events
 	// timeline, devices). Nil: its routes answer 503 area_unavailable.
 	Activity *activity.Service
+	// Replicas, when DB was opened by sqldb.OpenPostgresWithReplicas,
+	// learns of each operator's writes (sqldb.Replicas.NoteWrite), so that
+	// the operator's next list pages read the primary for a while
+	// (read-your-writes). Nil without replicas.
+	Replicas *sqldb.Replicas
 }
 
 // PublicKey is one Ed25519 public key of the impersonation key ring and
@@ -88,6 +94,7 @@ type API struct {
 	keys     []PublicKey
 	referral *referral.Service
 	activity *activity.Service
+	replicas *sqldb.Replicas
 	routes   []Route
 	handler  http.Handler
 }
@@ -101,7 +108,7 @@ func New(cfg Config) (*API, error) {
 	a := &API{db: cfg.DB, users: cfg.Users, imp: cfg.Impersonation, log: cfg.Logger, now: cfg.Now,
 		ttl: cfg.SessionTTL, front: cfg.FrontOffice, maxBody: cfg.MaxBodyBytes, addrOf: cfg.ClientAddr,
 		keys:     append([]PublicKey(nil), cfg.ImpersonationKeys...),
-		referral: cfg.Referral, activity: cfg.Activity}
+		referral: cfg.Referral, activity: cfg.Activity, replicas: cfg.Replicas}
 	if a.log == nil {
 		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -193,7 +200,17 @@ func (rt *router) operator(pattern string, h operatorHandler) {
 		if err != nil {
 			return err
 		}
-		return h(w, r, op)
+		if rt.a.replicas == nil {
+			return h(w, r, op)
+		}
+		// The read-your-writes rule of sqldb.Replicas: who acts, and that
+		// they wrote.
+		actor := op.ID.String()
+		err = h(w, r.WithContext(sqldb.WithActor(r.Context(), actor)), op)
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			rt.a.replicas.NoteWrite(actor) // a failed write may have committed too
+		}
+		return err
 	})
 }
 
