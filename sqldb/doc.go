@@ -26,4 +26,39 @@
 // from the shape of its argument. A host that already has a *bun.DB does not
 // need this package except for [DialectOf], the one place where userdesk asks
 // which dialect it runs on.
+//
+// # Backups
+//
+// userdesk's schema belongs to its migrations and its data to the host, so
+// a backup is the data of the userdesk_ tables and a restore replays it
+// into a database migrated by the same userdesk version (then upgrade as
+// usual). On PostgreSQL, with the tools of a version at least the
+// server's:
+//
+//	pg_dump --data-only --format=custom --table='userdesk_*' \
+//	  --exclude-table-data='userdesk_migration*' --file=userdesk.dump "$DSN"
+//
+// and to restore into a fresh database:
+//
+//	# first migrations.Up on the new database (the reference server runs it at start)
+//	psql "$NEW" -c 'DELETE FROM userdesk_platform_settings'   # the row the migrations seed
+//	pg_restore --data-only --single-transaction --exit-on-error --dbname="$NEW" userdesk.dump
+//
+// pg_dump reads one snapshot, so the copy is consistent while the server
+// keeps running; the append-only triggers of the audit log and the credits
+// ledger do not refuse the restore's inserts. A host that dumps its whole
+// database (the usual case) needs nothing of this: the userdesk_ tables,
+// functions and triggers are in its dump.
+//
+// On SQLite, [BackupSQLite] copies the live database with SQLite's online
+// backup API into a new file; restoring is opening that file (or moving it
+// into place while the server is stopped). Copying the database file with
+// cp while the server runs is not a backup: the write-ahead log holds the
+// latest transactions.
+//
+// Neither backup holds the bank-account keys (usermgmt.BankKeyring) or the
+// impersonation signing keys: the host keeps them apart, and a restore
+// without them cannot reveal the sealed bank accounts. TestBackupRestore in
+// examples/server/api restores both kinds into a fresh database and logs
+// in, lists and exports there.
 package sqldb

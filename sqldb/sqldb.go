@@ -114,21 +114,29 @@ func PostgresPool(procs int) (maxOpen, maxIdle int, idleTime, lifetime time.Dura
 // or a key=value string) through pgx v5's database/sql adapter, with the
 // pool sized by PostgresPool, and checks the connection before it returns.
 func OpenPostgres(ctx context.Context, dsn string) (*bun.DB, error) {
-	sqldb, err := sql.Open("pgx", dsn)
+	pool, err := openPostgresPool(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	return bun.NewDB(pool, pgdialect.New()), nil
+}
+
+// openPostgresPool opens and checks a pool sized by PostgresPool.
+func openPostgresPool(ctx context.Context, dsn string) (*sql.DB, error) {
+	pool, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqldb: open postgres: %w", err)
 	}
 	maxOpen, maxIdle, idleTime, lifetime := PostgresPool(runtime.GOMAXPROCS(0))
-	sqldb.SetMaxOpenConns(maxOpen)
-	sqldb.SetMaxIdleConns(maxIdle)
-	sqldb.SetConnMaxIdleTime(idleTime)
-	sqldb.SetConnMaxLifetime(lifetime)
-	db := bun.NewDB(sqldb, pgdialect.New())
-	if err := db.PingContext(ctx); err != nil {
-		_ = db.Close()
+	pool.SetMaxOpenConns(maxOpen)
+	pool.SetMaxIdleConns(maxIdle)
+	pool.SetConnMaxIdleTime(idleTime)
+	pool.SetConnMaxLifetime(lifetime)
+	if err := pool.PingContext(ctx); err != nil {
+		_ = pool.Close()
 		return nil, fmt.Errorf("sqldb: open postgres: %w", err)
 	}
-	return db, nil
+	return pool, nil
 }
 
 // IsPostgresDSN reports whether s names a PostgreSQL database

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/userdesk/userdesk/sqldb"
 )
 
 // ActionUsersExport is the audit action of ExportUsers.
@@ -96,7 +98,9 @@ func (s *Service) ExportUsers(ctx context.Context, db bun.IDB, actor uuid.UUID, 
 			return 0, err
 		}
 	}
-	n, err := exportRows(ctx, db, lq, plain, out, progress)
+	// The rows may come from a read replica (sqldb.Replicas); the audit
+	// record below is written on the primary.
+	n, err := exportRows(sqldb.ReplicaSafe(ctx), db, lq, plain, out, progress)
 	if err != nil {
 		out.abort()
 		return n, err

@@ -9,6 +9,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/userdesk/userdesk/sqldb"
+
 	"github.com/userdesk/userdesk/fees"
 )
 
@@ -183,7 +185,9 @@ func (s *Service) ListUsers(ctx context.Context, db bun.IDB, actor uuid.UUID, q 
 	if err := lq.resolve(ctx, db, s.seesPersonalData(op)); err != nil {
 		return ListPage{}, err
 	}
-	recs, err := lq.fetch(ctx, db, lq.limit+1)
+	// The page may come from a read replica (sqldb.Replicas); the
+	// permissions above were read on the primary.
+	recs, err := lq.fetch(sqldb.ReplicaSafe(ctx), db, lq.limit+1)
 	if err != nil {
 		return ListPage{}, err
 	}
@@ -220,7 +224,7 @@ func (s *Service) CountUsers(ctx context.Context, db bun.IDB, actor uuid.UUID, q
 	if err := lq.resolve(ctx, db, s.seesPersonalData(op)); err != nil {
 		return 0, err
 	}
-	n, err := lq.count(ctx, db)
+	n, err := lq.count(sqldb.ReplicaSafe(ctx), db)
 	if err != nil {
 		return 0, fmt.Errorf("usermgmt: count users: %w", err)
 	}

@@ -119,7 +119,7 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 		FrontOffice: cfg.audience, Logger: log, ImpersonationKeys: published,
 		Referral: a.referral, Activity: a.activity,
 		Verification: a.verification, DevOutbox: cfg.demo,
-		Links: a.links, SevenRooms: a.sevenrooms,
+		Links: a.links, SevenRooms: a.sevenrooms, Replicas: cfg.replicaSet,
 	})
 	if err != nil {
 		return nil, err

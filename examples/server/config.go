@@ -25,7 +25,10 @@ type config struct {
 	audience         string        // front office named in impersonation tokens
 	adminEmail       string        // bootstrap admin (env only)
 	adminPassword    string
-	resetDemo        bool // give the demo operators new passwords
+	resetDemo        bool            // give the demo operators new passwords
+	replicas         []string        // PostgreSQL streaming replicas for list reads
+	replicaMaxLag    time.Duration   // the lag a replica read accepts
+	replicaSet       *sqldb.Replicas // the opened replicas (run sets it)
 
 	// Verification messages: SMTP for email and a Twilio-shaped HTTP API
 	// for SMS; without them, messages stay in the development outbox.
@@ -89,8 +92,19 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.sevenrooms.venueGroup, "sevenrooms-venue-group", envOr("USERDESK_SEVENROOMS_VENUE_GROUP", ""), "SevenRooms venue group `id` (env USERDESK_SEVENROOMS_VENUE_GROUP)")
 	fs.StringVar(&c.sevenrooms.environment, "sevenrooms-environment", envOr("USERDESK_SEVENROOMS_ENVIRONMENT", ""), "SevenRooms `environment`: production or demo (env USERDESK_SEVENROOMS_ENVIRONMENT; default production, demo for the fake)")
 	fs.StringVar(&c.sevenrooms.venue, "sevenrooms-venue", envOr("USERDESK_SEVENROOMS_VENUE", ""), "SevenRooms venue url `key` the back office's profile links open under (env USERDESK_SEVENROOMS_VENUE)")
+	var replicas, maxLag string
+	fs.StringVar(&replicas, "db-replicas", envOr("USERDESK_DB_REPLICAS", ""), "comma-separated postgres:// `DSNs` of streaming replicas that serve the users list, counts and exports (env USERDESK_DB_REPLICAS)")
+	fs.StringVar(&maxLag, "replica-max-lag", envOr("USERDESK_REPLICA_MAX_LAG", "5s"), "largest replication `lag` a replica read accepts (env USERDESK_REPLICA_MAX_LAG)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
+	}
+	for _, r := range strings.Split(replicas, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			c.replicas = append(c.replicas, r)
+		}
+	}
+	if c.replicaMaxLag, err = time.ParseDuration(maxLag); err != nil || c.replicaMaxLag <= time.Second {
+		return config{}, fmt.Errorf("-replica-max-lag: want a duration above 1s, got %q", maxLag)
 	}
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())

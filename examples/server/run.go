@@ -36,7 +36,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return err
 	}
 
-	db, err := sqldb.Open(ctx, cfg.db)
+	var db *bun.DB
+	var replicas *sqldb.Replicas
+	switch {
+	case len(cfg.replicas) > 0 && !sqldb.IsPostgresDSN(cfg.db):
+		return errors.New("-db-replicas needs a PostgreSQL -db")
+	case len(cfg.replicas) > 0:
+		db, replicas, err = sqldb.OpenPostgresWithReplicas(ctx, cfg.db, sqldb.ReplicaConfig{DSNs: cfg.replicas, MaxLag: cfg.replicaMaxLag, Logger: logger})
+		if err == nil {
+			logger.Info("read replicas", "count", len(cfg.replicas), "max_lag", cfg.replicaMaxLag)
+		}
+	default:
+		db, err = sqldb.Open(ctx, cfg.db)
+	}
 	if err != nil {
 		return err
 	}
@@ -57,6 +69,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if cfg.audience == "http://"+cfg.addr {
 		cfg.audience = "http://" + ln.Addr().String()
 	}
+	cfg.replicaSet = replicas
 	a, err := newApp(db, logger, cfg)
 	if err != nil {
 		return err

@@ -219,3 +219,27 @@ func (s *pgServer) database(tb testing.TB, template string) *bun.DB {
 func quoteIdent(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
+
+// PostgresDSN returns a libpq connection string for db, a database made by
+// Postgres or PostgresEmpty, for the command-line tools (pg_dump,
+// pg_restore, psql) a test runs on it.
+func PostgresDSN(tb testing.TB, db *bun.DB) string {
+	tb.Helper()
+	s, err := pgServerOnce()
+	if err != nil {
+		noPostgres(tb, err)
+	}
+	var name string
+	if err := db.QueryRowContext(context.Background(), "SELECT current_database()").Scan(&name); err != nil {
+		tb.Fatalf("dbtest: current database: %v", err)
+	}
+	kv := func(k, v string) string {
+		return k + "='" + strings.ReplaceAll(strings.ReplaceAll(v, `\`, `\\`), `'`, `\'`) + "' "
+	}
+	c := s.config
+	dsn := kv("host", c.Host) + kv("port", fmt.Sprint(c.Port)) + kv("user", c.User) + kv("dbname", name) + kv("sslmode", "disable")
+	if c.Password != "" {
+		dsn += kv("password", c.Password)
+	}
+	return strings.TrimSpace(dsn)
+}

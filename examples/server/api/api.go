@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/referral"
+	"github.com/userdesk/userdesk/sqldb"
 	"github.com/userdesk/userdesk/thirdparty"
 	"github.com/userdesk/userdesk/thirdparty/sevenrooms"
 	"github.com/userdesk/userdesk/usermgmt"
@@ -78,6 +79,11 @@ type Config struct {
 	// which is bounded by its LoginBudget and never fails the login.
 	Links      *thirdparty.Service
 	SevenRooms *sevenrooms.Service
+	// Replicas, when DB was opened by sqldb.OpenPostgresWithReplicas,
+	// learns of each operator's writes (sqldb.Replicas.NoteWrite), so that
+	// the operator's next list pages read the primary for a while
+	// (read-your-writes). Nil without replicas.
+	Replicas *sqldb.Replicas
 }
 
 // PublicKey is one Ed25519 public key of the impersonation key ring and
@@ -116,6 +122,7 @@ type API struct {
 	// Third-party links (package thirdparty and its SevenRooms provider).
 	links      *thirdparty.Service
 	sevenrooms *sevenrooms.Service
+	replicas   *sqldb.Replicas
 }
 
 // New builds the API and its routes. It returns an error when DB, Users
@@ -131,7 +138,7 @@ func New(cfg Config) (*API, error) {
 		ttl: cfg.SessionTTL, front: cfg.FrontOffice, maxBody: cfg.MaxBodyBytes, addrOf: cfg.ClientAddr,
 		keys:     append([]PublicKey(nil), cfg.ImpersonationKeys...),
 		referral: cfg.Referral, activity: cfg.Activity, links: cfg.Links, sevenrooms: cfg.SevenRooms,
-		verification: cfg.Verification, devMailbox: cfg.DevOutbox}
+		verification: cfg.Verification, devMailbox: cfg.DevOutbox, replicas: cfg.Replicas}
 	if a.log == nil {
 		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -223,7 +230,17 @@ func (rt *router) operator(pattern string, h operatorHandler) {
 		if err != nil {
 			return err
 		}
-		return h(w, r, op)
+		if rt.a.replicas == nil {
+			return h(w, r, op)
+		}
+		// The read-your-writes rule of sqldb.Replicas: who acts, and that
+		// they wrote.
+		actor := op.ID.String()
+		err = h(w, r.WithContext(sqldb.WithActor(r.Context(), actor)), op)
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			rt.a.replicas.NoteWrite(actor) // a failed write may have committed too
+		}
+		return err
 	})
 }
 

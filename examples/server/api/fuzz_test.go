@@ -158,9 +158,9 @@ func FuzzQueryStrings(f *testing.F) {
 	for i, r := range w.routes {
 		if strings.HasPrefix(r.Pattern, "GET ") {
 			f.Add(uint16(i), "")
-			f.Add(uint16(i), "keyword=ada&sort=name&dir=asc&status=live&languages=fr&limit=5")
+			f.Add(uint16(i), "q=ada&sort=name&dir=asc&status=live&languages=fr&limit=5")
 			f.Add(uint16(i), "cursor=eyJ2IjoxfQ&limit=0&created_from=2026-13-01")
-			f.Add(uint16(i), "keyword=%00&fees=both&id_verified=maybe&format=pdf&category_id=x")
+			f.Add(uint16(i), "q=%00&fees=both&id_verified=maybe&format=pdf&category_id=x")
 		}
 	}
 	f.Fuzz(func(t *testing.T, route uint16, query string) {
