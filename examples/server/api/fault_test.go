@@ -109,12 +109,23 @@ func newFaultWorld(t *testing.T, db *bun.DB, nUsers int) *faultWorld {
 	}
 	w.admin = jsonField(t, raw, "token")
 	for i := range nUsers {
-		st, _, raw := w.do("POST", "/v1/register", "", fmt.Sprintf(`{"email": "fault%d@example.com", "password": "user password 1234",
-			"first_name": "F", "last_name": "Z", "type": "individual", "timezone": "Europe/Paris", "preferred_language": "fr", "roles": ["asker", "offeror"]}`, i))
-		if st != 201 {
-			t.Fatalf("register: %d %s", st, raw)
+		email := fmt.Sprintf("fault%d@example.com", i)
+		req, _ := http.NewRequest("POST", w.base+"/v1/register", strings.NewReader(fmt.Sprintf(`{"email": %q, "password": "user password 1234",
+			"first_name": "F", "last_name": "Z", "type": "individual", "timezone": "Europe/Paris", "preferred_language": "fr", "roles": ["asker", "offeror"]}`, email)))
+		req.Header.Set(testClientAddr, "register:"+email)
+		resp, err := w.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
 		}
-		id := uuid.MustParse(jsonField(t, raw, "id"))
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("register: %d", resp.StatusCode)
+		}
+		u, err := s.FindUserByEmail(ctx, db, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := u.ID
 		w.users = append(w.users, id)
 		g, _, err := s.InviteGuest(ctx, db, id, usermgmt.GuestInvite{Email: fmt.Sprintf("guest%d@example.com", i), Roles: []usermgmt.GuestRole{usermgmt.GuestViewPayouts}})
 		if err != nil {

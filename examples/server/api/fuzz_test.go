@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/uptrace/bun"
+
 	"github.com/userdesk/userdesk/internal/dbtest"
 	"github.com/userdesk/userdesk/usermgmt"
 )
@@ -22,6 +24,7 @@ import (
 type fuzzWorld struct {
 	h      http.Handler
 	a      *API
+	db     *bun.DB
 	routes []Route
 	admin  string // the admin's session token
 	n      atomic.Int64
@@ -30,7 +33,7 @@ type fuzzWorld struct {
 func newFuzzWorld(f *testing.F) *fuzzWorld {
 	db := dbtest.SQLite(f)
 	a := newTestApp(f, db)
-	w := &fuzzWorld{h: a.Handler(), a: a, routes: a.Routes()}
+	w := &fuzzWorld{h: a.Handler(), a: a, db: db, routes: a.Routes()}
 	slices.SortFunc(w.routes, func(x, y Route) int { return strings.Compare(x.Pattern, y.Pattern) })
 	if _, err := a.users.CreateOperator(context.Background(), db, usermgmt.NewOperator{Name: "Fuzz", Email: "fuzz@ops.test",
 		Password: "operator password fuzz", Roles: []usermgmt.OperatorRole{usermgmt.RoleAdmin}}); err != nil {
@@ -66,11 +69,20 @@ func (w *fuzzWorld) serve(method, target, token, body string) (*httptest.Respons
 func (w *fuzzWorld) user(tb testing.TB) (string, string) {
 	i := w.n.Add(1)
 	email := fmt.Sprintf("fuzz%d@example.com", i)
-	_, raw := w.serve("POST", "/v1/register", "", fmt.Sprintf(`{"email": %q, "password": "user password 1234", "first_name": "F", "last_name": "Z",
-		"type": "individual", "timezone": "Europe/Paris", "preferred_language": "fr", "roles": ["asker", "offeror"]}`, email))
-	id := jsonField(tb, raw, "id")
-	_, raw = w.serve("POST", "/v1/login", "", fmt.Sprintf(`{"email": %q, "password": "user password 1234"}`, email))
-	return id, jsonField(tb, raw, "token")
+	req := httptest.NewRequest("POST", "/v1/register", strings.NewReader(fmt.Sprintf(`{"email": %q, "password": "user password 1234", "first_name": "F", "last_name": "Z",
+		"type": "individual", "timezone": "Europe/Paris", "preferred_language": "fr", "roles": ["asker", "offeror"]}`, email)))
+	req.Header.Set(testClientAddr, "register:"+email) // the registration rate limit counts by client address
+	rec := httptest.NewRecorder()
+	w.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusAccepted {
+		tb.Fatalf("register: %d %s", rec.Code, rec.Body.Bytes())
+	}
+	u, err := w.a.users.FindUserByEmail(context.Background(), w.db, email)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, raw := w.serve("POST", "/v1/login", "", fmt.Sprintf(`{"email": %q, "password": "user password 1234"}`, email))
+	return u.ID.String(), jsonField(tb, raw, "token")
 }
 
 func jsonField(tb testing.TB, raw []byte, key string) string {
