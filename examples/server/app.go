@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/examples/server/api"
+	"github.com/userdesk/userdesk/examples/server/front"
 	"github.com/userdesk/userdesk/examples/server/ui"
 	"github.com/userdesk/userdesk/referral"
 	"github.com/userdesk/userdesk/usermgmt"
@@ -34,6 +35,7 @@ type app struct {
 	imp   *impersonation.Service
 	api   *api.API
 	ui    http.Handler
+	front http.Handler
 	keys  *usermgmt.BankKeyring
 
 	// The packages built on usermgmt, sharing its Service (its
@@ -107,6 +109,12 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The minimal front office (/app/ and the impersonation hand-off,
+	// POST /impersonate) where the back office's impersonations land.
+	a.front, err = front.New(front.Config{DB: db, Users: users, Impersonation: a.imp, BackOfficeURL: "/admin", SessionTTL: cfg.sessionTTL, Logger: log})
+	if err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -115,6 +123,8 @@ func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+demoPicturePath, demoPictures())
 	mux.Handle("/admin/", a.ui)
+	mux.Handle("/app/", a.front)
+	mux.Handle("POST "+front.HandoffPath, a.front)
 	mux.Handle("/admin/v1/", a.api.Handler())
 	mux.Handle("/", a.api.Handler())
 	return mux

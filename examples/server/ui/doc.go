@@ -83,6 +83,9 @@
 //     submitted by script at once or by a button, so that it never appears
 //     in a URL, a log or a Referer header. The Edit buttons impersonate
 //     with the full scope (they exist to edit) and ask for a reason inline.
+//     The reference server's front office (package examples/server/front)
+//     receives it: the landing page with a banner naming the user, the
+//     scope and the reason, and a button that ends (revokes) it.
 //   - Operators ("Administrators Management"): list, create with a
 //     temporary password and roles, change roles, deactivate or reactivate
 //     with a reason, through ListOperators, CreateOperatorAs,

@@ -16,6 +16,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/uptrace/bun"
 
+	"github.com/userdesk/userdesk/examples/server/front"
 	"github.com/userdesk/userdesk/examples/server/ui"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
@@ -25,9 +26,12 @@ import (
 // fixture is a running back office on a real database with demo-like
 // users, a category and one operator of each built-in role.
 type fixture struct {
-	db                      *bun.DB
-	users                   *usermgmt.Service
-	srv                     *httptest.Server
+	db    *bun.DB
+	users *usermgmt.Service
+	srv   *httptest.Server
+	// front is the same server: the reference front office
+	// (examples/server/front) is mounted beside the back office, as in
+	// the reference server.
 	front                   *httptest.Server
 	admin, support, finance *usermgmt.Operator
 	// people are the registered users, oldest first; people[0] is
@@ -36,8 +40,7 @@ type fixture struct {
 	category *usermgmt.Category
 	// guest is people[0]'s pending invitation of helper@example.com.
 	guest *usermgmt.Guest
-	// handoffs receives what the fake front office was posted.
-	handoffs chan url.Values
+	imp   *impersonation.Service
 }
 
 var demoNames = [][2]string{
@@ -55,22 +58,15 @@ func newFixture(t *testing.T, db *bun.DB) *fixture {
 	}
 	clock := usermgmttest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
 	users := usermgmttest.NewService(t, usermgmt.Config{BankKeys: ring, Now: clock.Now, Permissions: usermgmt.OperatorPermissions()})
-	f := &fixture{db: db, users: users, handoffs: make(chan url.Values, 4)}
-	f.front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = r.ParseForm()
-		select {
-		case f.handoffs <- r.PostForm:
-		default:
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, "<!doctype html><html lang=en><title>Front office</title><main><h1>Front office</h1><p>landing %s</p></main></html>", r.PostForm.Get("landing"))
-	}))
-	t.Cleanup(f.front.Close)
+	f := &fixture{db: db, users: users}
+	mux := http.NewServeMux()
+	f.srv = httptest.NewUnstartedServer(mux)
+	origin := "http://" + f.srv.Listener.Addr().String()
 	signKey, err := impersonation.GenerateKey("k1", rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	imp, err := impersonation.New(impersonation.Config{Users: users, Audience: f.front.URL,
+	imp, err := impersonation.New(impersonation.Config{Users: users, Audience: origin,
 		Keys: impersonation.KeyRing{Current: "k1", Keys: []impersonation.Key{signKey}}, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -116,15 +112,22 @@ func newFixture(t *testing.T, db *bun.DB) *fixture {
 	if _, err := users.UpdateSettings(ctx, db, f.admin.ID, usermgmt.SettingsUpdate{Version: st.Version, AskerPercent: &three, AskerFixed: &one, OfferorPercent: &ten}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := ui.New(ui.Config{DB: db, Users: users, Impersonation: imp, FrontOfficeURL: f.front.URL, Now: clock.Now,
-		Logger: slog.New(slog.NewTextHandler(tlog{t}, nil))})
+	f.imp = imp
+	logger := slog.New(slog.NewTextHandler(tlog{t}, nil))
+	h, err := ui.New(ui.Config{DB: db, Users: users, Impersonation: imp, FrontOfficeURL: origin, Now: clock.Now, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
+	fo, err := front.New(front.Config{DB: db, Users: users, Impersonation: imp, BackOfficeURL: "/admin", Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
 	mux.Handle("/admin/", h)
-	f.srv = httptest.NewServer(mux)
+	mux.Handle("/app/", fo)
+	mux.Handle("POST /impersonate", fo)
+	f.srv.Start()
 	t.Cleanup(f.srv.Close)
+	f.front = f.srv
 	return f
 }
 
