@@ -105,7 +105,8 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 	}
 	// The back office in a browser, under /admin/ beside the JSON API's
 	// /admin/v1/; it calls the library directly.
-	a.ui, err = ui.New(ui.Config{DB: db, Users: users, Impersonation: a.imp, FrontOfficeURL: cfg.audience, Logger: log})
+	a.ui, err = ui.New(ui.Config{DB: db, Users: users, Impersonation: a.imp, FrontOfficeURL: cfg.audience, Logger: log,
+		Referral: a.referral, Activity: a.activity})
 	if err != nil {
 		return nil, err
 	}

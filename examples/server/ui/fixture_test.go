@@ -18,7 +18,9 @@ import (
 
 	"github.com/userdesk/userdesk/examples/server/front"
 	"github.com/userdesk/userdesk/examples/server/ui"
+	"github.com/userdesk/userdesk/referral"
 	"github.com/userdesk/userdesk/usermgmt"
+	"github.com/userdesk/userdesk/usermgmt/activity"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
 	"github.com/userdesk/userdesk/usermgmt/usermgmttest"
 )
@@ -41,6 +43,12 @@ type fixture struct {
 	// guest is people[0]'s pending invitation of helper@example.com.
 	guest *usermgmt.Guest
 	imp   *impersonation.Service
+	// referral and activity back the user page's tabs; people[1] was
+	// referred by people[0], who has reservations, events and two
+	// devices (the Android one previous).
+	referral *referral.Service
+	activity *activity.Service
+	clock    *usermgmttest.Clock
 }
 
 var demoNames = [][2]string{
@@ -57,7 +65,8 @@ func newFixture(t *testing.T, db *bun.DB) *fixture {
 		t.Fatal(err)
 	}
 	clock := usermgmttest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	users := usermgmttest.NewService(t, usermgmt.Config{BankKeys: ring, Now: clock.Now, Permissions: usermgmt.OperatorPermissions()})
+	perms := append(append(usermgmt.OperatorPermissions(), referral.Permissions()...), activity.Permissions()...)
+	users := usermgmttest.NewService(t, usermgmt.Config{BankKeys: ring, Now: clock.Now, Permissions: perms})
 	f := &fixture{db: db, users: users}
 	mux := http.NewServeMux()
 	f.srv = httptest.NewUnstartedServer(mux)
@@ -113,8 +122,17 @@ func newFixture(t *testing.T, db *bun.DB) *fixture {
 		t.Fatal(err)
 	}
 	f.imp = imp
+	f.clock = clock
+	if f.referral, err = referral.New(referral.Config{Users: users, InitialCredits: 3, Now: clock.Now}); err != nil {
+		t.Fatal(err)
+	}
+	if f.activity, err = activity.New(activity.Config{Users: users, Now: clock.Now, MinAppVersion: "3.0"}); err != nil {
+		t.Fatal(err)
+	}
+	f.seedActivity(t)
 	logger := slog.New(slog.NewTextHandler(tlog{t}, nil))
-	h, err := ui.New(ui.Config{DB: db, Users: users, Impersonation: imp, FrontOfficeURL: origin, Now: clock.Now, Logger: logger})
+	h, err := ui.New(ui.Config{DB: db, Users: users, Impersonation: imp, FrontOfficeURL: origin, Now: clock.Now, Logger: logger,
+		Referral: f.referral, Activity: f.activity})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,5 +172,49 @@ func (f *fixture) login(t *testing.T, c *http.Client, op *usermgmt.Operator) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login: status %d, want 303", res.StatusCode)
+	}
+}
+
+// seedActivity gives people[0] a referral account that referred
+// people[1], reservations (two past via the App and the Bot, one to come,
+// one on the web that the tab leaves out), events and two devices.
+func (f *fixture) seedActivity(t *testing.T) {
+	t.Helper()
+	ctx, db, now := t.Context(), f.db, f.clock.Now()
+	zoe := f.people[0].ID
+	acct, err := f.referral.Open(ctx, db, zoe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.referral.Attach(ctx, db, f.people[1].ID, *acct.Code, referral.Signals{}); err != nil {
+		t.Fatal(err)
+	}
+	res := []activity.ReservationRecord{
+		{ProviderID: "r1", VenueName: "Chez Janou", Channel: activity.ChannelApp, BookedAt: now.Add(-72 * time.Hour), VisitAt: now.Add(-48 * time.Hour), Status: activity.StatusCompleted},
+		{ProviderID: "r2", VenueName: "Le Bistrot Paul Bert", Channel: activity.ChannelBot, BotKind: "whatsapp", BookedAt: now.Add(-30 * time.Hour), VisitAt: now.Add(-24 * time.Hour), Status: activity.StatusNoShow, ProviderStatus: "NO_SHOW"},
+		{ProviderID: "r3", VenueName: "Septime", Channel: activity.ChannelApp, BookedAt: now.Add(-2 * time.Hour), VisitAt: now.Add(48 * time.Hour), Status: activity.StatusConfirmed},
+		{ProviderID: "r4", VenueName: "Web Only Café", Channel: activity.ChannelWeb, BookedAt: now.Add(-time.Hour), VisitAt: now.Add(24 * time.Hour), Status: activity.StatusBooked},
+	}
+	for _, r := range res {
+		r.UserID, r.Provider, r.VenueID, r.Role, r.VisitTimezone, r.PartySize = zoe, "app", "v-"+r.ProviderID, usermgmt.RoleAsker, "Europe/Paris", 2
+		if _, _, err := f.activity.RecordReservation(ctx, db, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs := []activity.NewEvent{
+		{UserID: zoe, OccurredAt: now.Add(-5 * time.Hour), Type: "auth.login", Channel: activity.ChannelApp, AppVersion: "3.2.0", Attributes: map[string]any{"method": "password"}},
+		{UserID: zoe, OccurredAt: now.Add(-4 * time.Hour), Type: "search.performed", Channel: activity.ChannelApp, AppVersion: "3.2.0", Attributes: map[string]any{"query": "bistrot", "results": 12, "city": "Paris"}},
+		{UserID: zoe, OccurredAt: now.Add(-3 * time.Hour), Type: "bot.message", Channel: activity.ChannelBot, BotVersion: "1.4", Attributes: map[string]any{"bot_kind": "whatsapp", "intent": "book"}},
+	}
+	if _, err := f.activity.RecordEvents(ctx, db, evs); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []activity.DeviceSighting{
+		{UserID: zoe, DeviceID: "android-old", Kind: activity.DeviceAndroid, OSName: "Android", OSVersion: "12", Model: "Pixel 5", AppVersion: "2.9.1", AppBuild: "291", SeenAt: now.Add(-200 * time.Hour)},
+		{UserID: zoe, DeviceID: "iphone-new", Kind: activity.DeviceIOS, OSName: "iOS", OSVersion: "18.1", Model: "iPhone 15", AppVersion: "3.2.0", AppBuild: "320", SeenAt: now.Add(-5 * time.Hour)},
+	} {
+		if _, err := f.activity.RecordDevice(ctx, db, d); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,7 +17,9 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/userdesk/userdesk/referral"
 	"github.com/userdesk/userdesk/usermgmt"
+	"github.com/userdesk/userdesk/usermgmt/activity"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
 )
 
@@ -60,6 +63,12 @@ type Config struct {
 	// changed the email of an invitation not accepted yet) to the invited
 	// address. Nil logs a warning that nobody sent it.
 	OnInvitationToken func(ctx context.Context, g *usermgmt.Guest, token string) error
+	// Referral is the referral programme (the user page's Referral tab).
+	// Nil hides the tab.
+	Referral *referral.Service
+	// Activity is the activity package (the Reservations, Events and
+	// Devices tabs). Nil hides them.
+	Activity *activity.Service
 }
 
 // server holds what the pages share.
@@ -73,6 +82,9 @@ type server struct {
 	now     func() time.Time
 	pages   map[string]*template.Template
 	onToken func(ctx context.Context, g *usermgmt.Guest, token string) error
+	// referral and activity back the user page's tabs; nil hides them.
+	referral *referral.Service
+	activity *activity.Service
 	// formAction is the CSP form-action source list: this origin and the
 	// front office's, where the impersonation hand-off posts.
 	formAction string
@@ -87,7 +99,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	s := &server{db: cfg.DB, users: cfg.Users, imp: cfg.Impersonation,
 		front: strings.TrimRight(cfg.FrontOfficeURL, "/"), base: strings.TrimRight(cfg.BasePath, "/"),
-		log: cfg.Logger, now: cfg.Now, onToken: cfg.OnInvitationToken}
+		log: cfg.Logger, now: cfg.Now, onToken: cfg.OnInvitationToken, referral: cfg.Referral, activity: cfg.Activity}
 	if s.base == "" {
 		s.base = DefaultBasePath
 	}
@@ -109,7 +121,9 @@ func New(cfg Config) (http.Handler, error) {
 		s.formAction += " " + u.Scheme + "://" + u.Host
 	}
 	var err error
-	if s.pages, err = parsePages(s.funcs()); err != nil {
+	funcs := s.funcs()
+	maps.Copy(funcs, tabFuncs())
+	if s.pages, err = parsePages(funcs); err != nil {
 		return nil, err
 	}
 	return s.routes(), nil
@@ -121,14 +135,16 @@ func parsePages(funcs template.FuncMap) (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	// partial_*.html define templates every page may use (the user
+	// page's tab bar).
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partial_*.html")
 	if err != nil {
 		return nil, fmt.Errorf("ui: layout: %w", err)
 	}
 	pages := map[string]*template.Template{}
 	for _, n := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "partial_") {
 			continue
 		}
 		t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
@@ -163,6 +179,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST "+b+"/users/{id}/bank/reveal", s.authed(s.bankReveal))
 	mux.Handle("POST "+b+"/users/{id}/delete", s.authed(s.userDelete))
 	mux.Handle("POST "+b+"/users/{id}/impersonate", s.authed(s.impersonate))
+	s.tabRoutes(mux)
 	mux.Handle("GET "+b+"/operators", s.authed(s.operatorsPage))
 	mux.Handle("POST "+b+"/operators", s.authed(s.operatorCreate))
 	mux.Handle("POST "+b+"/operators/{id}/roles", s.authed(s.operatorRoles))

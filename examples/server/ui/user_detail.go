@@ -53,6 +53,8 @@ type detailData struct {
 	Self           string
 	CanImpersonate bool
 	ReasonValue    string
+	// Tabs is the user page's tab bar (tabs.go).
+	Tabs []tabLink
 }
 
 // userDetail shows the detail view.
@@ -109,6 +111,7 @@ func (s *server) showDetail(w http.ResponseWriter, r *http.Request, id uuid.UUID
 	if edit != nil {
 		edit(d)
 	}
+	d.Tabs = s.tabBar(r, p, id, "information")
 	d.Quote = s.quote(ctx, d.Fees)
 	p.Data = d
 	s.render(w, r, "user", status, p)
