@@ -8,7 +8,8 @@
 // [New] returns an http.Handler that serves every path under
 // Config.BasePath ("/admin" by default). The host mounts it beside its API:
 //
-//	h, err := ui.New(ui.Config{DB: db, Users: users, Impersonation: imp, FrontOfficeURL: audience, Logger: log})
+//	h, err := ui.New(ui.Config{DB: db, Users: users, Impersonation: imp, FrontOfficeURL: audience, Logger: log,
+//		Referral: ref, Activity: act})
 //	mux.Handle("/admin/", h)
 //
 // # What a page does
@@ -102,6 +103,39 @@
 //   - Keyboard: "/" focuses the search box, j/k move through the list's
 //     rows, Enter opens the selected row, "?" shows the shortcuts. Escape
 //     closes a dropdown.
+//
+// # The user page's tabs (second document)
+//
+// The detail view is the Information tab; the others are pages of their
+// own under /users/{id}/ (tabs.go, tabs_*.go, templates tab_*.html; the
+// tab bar is templates/partial_tabs.html), backed by Config.Referral and
+// Config.Activity (nil hides their tabs). Decisions:
+//
+//   - Counts: Reservations counts the tab's rows (a "+" when the library
+//     truncated at 100), Referral the people referred, Events the rows of
+//     the timeline (events and operators' actions, "+" when truncated),
+//     Devices the devices. Every page of the user computes them (one
+//     library call per tab); a count the library refuses is left out and
+//     logged. A tab whose read permission the operator lacks is hidden.
+//   - Reservations: the library's default card (App or Bot, the last 100
+//     by booking date, deleted ones hidden), upcoming soonest first and
+//     past latest first, visit times in the venue's time zone.
+//   - Referral: "Save" sets the credits to the number typed, guarded by
+//     the balance's version the page showed (a change meanwhile is
+//     refused with the current balance, never overwritten); the arrows
+//     add or take one credit. Each form carries a fresh idempotency key,
+//     so a form sent twice counts once. The reason is optional (the
+//     library's rule). The ledger shows the newest 100 entries, the
+//     referees the newest 200. Changing the referrer is not offered
+//     here (the API has it).
+//   - Events: filters by one type, one channel, a date range ("To" is
+//     inclusive, as on the users list) and "hide operators' actions"; the
+//     state is in the URL.
+//   - Devices: revoke asks for a reason (the library requires it) and is
+//     offered only to those holding activity.revoke_devices; revoked and
+//     previous devices are greyed.
+//   - Third parties (package thirdparty) is added by another change: its
+//     place in the tab list is marked in userTabs.
 //
 // # Files
 //
