@@ -98,8 +98,19 @@
 //     cursor are query parameters), so a search can be shared by link; the
 //     library checks the permission of whoever opens it. A column chooser
 //     (script only) hides columns of the users list, remembered in the
-//     browser's localStorage. Saved views kept in the database (per
-//     operator or shared with a role) are not built.
+//     browser's localStorage.
+//   - Saved views (the users list's "Views" menu, views.go): the current
+//     search — filters, sort, page size, without the paging cursor — and
+//     the hidden columns (put in the form by the column chooser's script,
+//     kept as the query parameter hide=A,B that the script applies when
+//     the view opens) are saved in the database under a name, for the
+//     operator alone or shared with one role the operator holds
+//     (usermgmt.SaveView). The menu lists the operator's views, then
+//     those shared with their roles (usermgmt.ListViews). Opening one
+//     (/views/{id}) asks usermgmt.OpenView, which refuses a view that is
+//     neither the operator's nor shared with a role they hold now
+//     (ErrViewNotShared, shown in words); the list then checks its own
+//     permissions as for any link. Only the owner deletes a view.
 //   - Keyboard: "/" focuses the search box, j/k move through the list's
 //     rows, Enter opens the selected row, "?" shows the shortcuts. Escape
 //     closes a dropdown.

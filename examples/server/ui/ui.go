@@ -180,6 +180,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST "+b+"/users/{id}/delete", s.authed(s.userDelete))
 	mux.Handle("POST "+b+"/users/{id}/impersonate", s.authed(s.impersonate))
 	s.tabRoutes(mux)
+	s.viewRoutes(mux)
 	mux.Handle("GET "+b+"/operators", s.authed(s.operatorsPage))
 	mux.Handle("POST "+b+"/operators", s.authed(s.operatorCreate))
 	mux.Handle("POST "+b+"/operators/{id}/roles", s.authed(s.operatorRoles))
