@@ -136,8 +136,10 @@ func (s *server) tabRoutes(mux *http.ServeMux) {
 
 // tabData is what every tab page other than Information receives.
 type tabData struct {
-	User  *usermgmt.User
-	Name  string
+	User *usermgmt.User
+	Name string
+	// Label names the open tab, for the breadcrumb.
+	Label string
 	Self  string
 	Tabs  []tabLink
 	Error *cardError
@@ -159,7 +161,7 @@ func (s *server) tabPage(w http.ResponseWriter, r *http.Request, tab, title stri
 	}
 	p := s.newPage(r, title+" · "+u.FullName())
 	p.Flash = tabFlashes[r.URL.Query().Get("done")]
-	d := &tabData{User: u, Name: u.FullName(), Self: s.base + "/users/" + id.String()}
+	d := &tabData{User: u, Name: u.FullName(), Label: title, Self: s.base + "/users/" + id.String()}
 	d.Tabs = s.tabBar(r, p, id, tab)
 	if tabErr != nil {
 		st, msg, problems := s.explainTab(r, tabErr)
@@ -228,6 +230,8 @@ type resRows struct {
 // entryLabels name the ledger's entry kinds for a person.
 var entryLabels = map[referral.EntryKind]string{
 	referral.KindOperatorSet: "Set by an operator", referral.KindOperatorStep: "Changed by an operator",
+	referral.KindConsumed: "Used by a referral", referral.KindRestored: "Given back",
+	referral.KindGranted: "Granted", referral.KindExpired: "Expired",
 }
 
 // tabFuncs are the template functions of the tabs.
