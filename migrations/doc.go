@@ -79,6 +79,9 @@
 //   - userdesk_devices: the devices linked to each user's account
 //     (usermgmt/activity); userdesk_sessions.device_id ties a user's
 //     session to one of them.
+//   - userdesk_saved_views: the back office's saved views of the users
+//     list (name, list query, owner, the role it is shared with;
+//     usermgmt.SavedView).
 //
 // On PostgreSQL the users list's indexes need the pg_trgm extension, which
 // the migrations create (CREATE EXTENSION IF NOT EXISTS pg_trgm): the

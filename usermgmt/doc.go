@@ -269,7 +269,7 @@
 // Errors match the sentinels with errors.Is: [ErrNotFound], [ErrInvalid]
 // (a [*ValidationError] naming each bad field by its JSON name and rule),
 // [ErrConflict] ([ErrStaleVersion], [ErrEmailTaken]), [ErrForbidden]
-// ([ErrUnderImpersonation]), [ErrProfileHidden], [ErrInvalidCredentials],
+// ([ErrUnderImpersonation], [ErrViewNotShared]), [ErrProfileHidden], [ErrInvalidCredentials],
 // [ErrLoginRefused], [ErrSessionInvalid], [ErrInvalidCursor],
 // [ErrCounterNegative], [ErrNoBankKey], [ErrPasswordMismatch],
 // [ErrMalformedHash]; all are declared in one place.
@@ -279,4 +279,18 @@
 // One row of settings ([Settings]) holds the standard fee schedule and its
 // currency, the default initial status and the platform mode.
 // [GetSettings] reads it.
+//
+// # Saved views
+//
+// The back office's users list can be saved as a [SavedView]: a name and
+// the list's URL query (the paging cursor dropped), owned by an operator
+// holding PermReadUsers and optionally shared with one operator role the
+// owner holds ([Service.SaveView], at most [MaxSavedViews] per owner).
+// [Service.ListViews] returns one's own views, then those shared with
+// one's roles; [Service.OpenView] refuses a view that is neither
+// ([ErrViewNotShared]) — the role is checked at every opening, so taking
+// a role away closes the views shared with it — and the list it opens
+// checks its own permissions again; only the owner deletes
+// ([Service.DeleteView]). Table userdesk_saved_views (migration
+// 20261202000601).
 package usermgmt

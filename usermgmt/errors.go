@@ -62,6 +62,10 @@ var (
 	// when a stored hash cannot be parsed, is not argon2id version 19, or
 	// carries parameters outside the accepted bounds.
 	ErrMalformedHash = errors.New("usermgmt: malformed password hash")
+	// ErrViewNotShared is returned when an operator opens or deletes a
+	// saved view ([SavedView]) that is not theirs and not shared with a
+	// role they hold (deleting needs ownership). It matches ErrForbidden.
+	ErrViewNotShared = fmt.Errorf("usermgmt: saved view not shared with you: %w", ErrForbidden)
 )
 
 // FieldError is one rule broken by one field.

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/examples/server/api"
+	"github.com/userdesk/userdesk/examples/server/front"
 	"github.com/userdesk/userdesk/examples/server/ui"
 	"github.com/userdesk/userdesk/referral"
 	"github.com/userdesk/userdesk/thirdparty"
@@ -38,6 +39,7 @@ type app struct {
 	imp   *impersonation.Service
 	api   *api.API
 	ui    http.Handler
+	front http.Handler
 	keys  *usermgmt.BankKeyring
 
 	// The packages built on usermgmt, sharing its Service (its
@@ -127,7 +129,13 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 	// The back office in a browser, under /admin/ beside the JSON API's
 	// /admin/v1/; it calls the library directly.
 	a.ui, err = ui.New(ui.Config{DB: db, Users: users, Impersonation: a.imp, FrontOfficeURL: cfg.audience, Logger: log,
-		Verification: a.verification, Links: a.links, SevenRooms: a.sevenrooms})
+		Verification: a.verification, Links: a.links, SevenRooms: a.sevenrooms, Referral: a.referral, Activity: a.activity})
+	if err != nil {
+		return nil, err
+	}
+	// The minimal front office (/app/ and the impersonation hand-off,
+	// POST /impersonate) where the back office's impersonations land.
+	a.front, err = front.New(front.Config{DB: db, Users: users, Impersonation: a.imp, BackOfficeURL: "/admin", SessionTTL: cfg.sessionTTL, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -139,6 +147,8 @@ func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+demoPicturePath, demoPictures())
 	mux.Handle("/admin/", a.ui)
+	mux.Handle("/app/", a.front)
+	mux.Handle("POST "+front.HandoffPath, a.front)
 	mux.Handle("/admin/v1/", a.api.Handler())
 	mux.Handle("/", a.api.Handler())
 	return mux

@@ -19,6 +19,7 @@ import (
 
 	"github.com/userdesk/userdesk/internal/dbtest"
 	"github.com/userdesk/userdesk/usermgmt"
+	"github.com/userdesk/userdesk/usermgmt/impersonation"
 	"github.com/userdesk/userdesk/usermgmt/usermgmttest"
 	"github.com/userdesk/userdesk/verification"
 )
@@ -458,20 +459,87 @@ func TestBrowser(t *testing.T) {
 			t.Error("support sees the email in clear")
 		}
 	})
-	t.Run("impersonate with a reason", func(t *testing.T) {
+	t.Run("impersonate with a reason, edit in the front office, end it", func(t *testing.T) {
 		run(t, admin, chromedp.Navigate(detail), chromedp.WaitVisible(chromedp.ID("imp-reason")),
 			chromedp.SendKeys(chromedp.ID("imp-reason"), "ticket 88: cannot see her listing"),
 			chromedp.Click(chromedp.CSS(`#impersonate input[value=full]`)))
 		setField(t, admin, "#imp-landing", "identity")
 		run(t, admin, chromedp.Click(chromedp.ID("imp-go")))
-		waitFor(t, admin, `location.href.startsWith(`+fmt.Sprintf("%q", f.front.URL)+`) && document.querySelector("h1") && document.querySelector("h1").textContent === "Front office"`)
-		got := <-f.handoffs
-		if !strings.HasPrefix(got.Get("token"), "v4.public.") || got.Get("landing") != "identity" {
-			t.Errorf("front office received %v", got)
+		waitFor(t, admin, `location.pathname === "/app/identity" && !!document.getElementById("impersonation-banner")`)
+		banner := eval[[]string](t, admin, `["imp-user","imp-scope","imp-reason"].map(id => document.getElementById(id).textContent)`)
+		if banner[0] != "Zoé Ørsted" || !strings.HasPrefix(banner[1], "full") || banner[2] != "ticket 88: cannot see her listing" {
+			t.Errorf("banner %q", banner)
 		}
+		if !eval[bool](t, admin, `document.cookie === ""`) {
+			t.Error("the impersonation cookie is readable by script")
+		}
+		checkA11y(t, admin, "11-front-identity-impersonated")
+		setField(t, admin, "#phone", "+33612345678")
+		run(t, admin, chromedp.Click(chromedp.ID("save")))
+		waitFor(t, admin, `!!document.querySelector(".flash") && document.querySelector(".flash").textContent.includes("identity was saved")`)
+		got, err := f.users.GetUser(t.Context(), f.db, f.admin.ID, f.people[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Phone != "+33612345678" || got.Email != f.people[0].Email {
+			t.Errorf("stored phone %q email %q", got.Phone, got.Email)
+		}
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/app/bank-account"), chromedp.WaitVisible(chromedp.ID("bank-iban")))
+		checkA11y(t, admin, "12-front-bank-impersonated")
+		run(t, admin, chromedp.Click(chromedp.ID("imp-end")))
+		waitFor(t, admin, `!!document.getElementById("back-to-user")`)
+		checkA11y(t, admin, "13-front-impersonation-ended")
+		active, _, err := f.imp.ListActive(t.Context(), f.db, f.admin.ID, impersonation.ListFilter{UserID: &f.people[0].ID})
+		if err != nil || len(active) != 0 {
+			t.Errorf("after the end: %d live impersonations (%v), want 0", len(active), err)
+		}
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/app/identity"))
+		waitFor(t, admin, `location.pathname === "/app/login"`)
 		run(t, admin, chromedp.Navigate(detail+"#audit"), chromedp.WaitVisible(chromedp.ID("audit")))
 		if a := eval[string](t, admin, `document.getElementById("audit").textContent`); !strings.Contains(a, "Impersonation started") || !strings.Contains(a, "ticket 88") {
 			t.Errorf("audit trail lacks the impersonation: %.300s", a)
+		}
+	})
+	t.Run("read-only impersonation as support: masked, changes refused", func(t *testing.T) {
+		support := tab(t, bctx)
+		signIn(t, support, f, f.support, false)
+		run(t, support, chromedp.Navigate(detail), chromedp.WaitVisible(chromedp.ID("imp-reason")),
+			chromedp.SendKeys(chromedp.ID("imp-reason"), "ticket 90: payout question"))
+		setField(t, support, "#imp-landing", "bank_account")
+		run(t, support, chromedp.Click(chromedp.ID("imp-go")))
+		waitFor(t, support, `location.pathname === "/app/bank-account" && !!document.getElementById("impersonation-banner")`)
+		if sc := eval[string](t, support, `document.getElementById("imp-scope").textContent`); sc != "read only" {
+			t.Errorf("scope %q", sc)
+		}
+		if iban := eval[string](t, support, `document.getElementById("bank-iban").textContent`); iban != "FR ••• 0189" {
+			t.Errorf("support sees the IBAN %q", iban)
+		}
+		run(t, support, chromedp.SendKeys(chromedp.ID("holder"), "Someone Else"),
+			chromedp.SendKeys(chromedp.ID("iban"), "DE89370400440532013000"), chromedp.Click(chromedp.ID("save")))
+		waitFor(t, support, `!!document.querySelector(".error") && document.querySelector(".error").textContent.includes("read only")`)
+		run(t, support, chromedp.Click(chromedp.ID("imp-end")))
+		waitFor(t, support, `!!document.getElementById("back-to-user")`)
+		run(t, support, chromedp.Click(chromedp.ID("back-to-user")))
+		waitFor(t, support, `!!document.getElementById("presentation")`)
+	})
+	t.Run("the user's own login", func(t *testing.T) {
+		user := tab(t, bctx)
+		run(t, user, chromedp.Navigate(f.srv.URL+"/app/presentation"), chromedp.WaitVisible(chromedp.ID("email")))
+		checkA11y(t, user, "14-front-login")
+		run(t, user, chromedp.SendKeys(chromedp.ID("email"), f.people[1].Email),
+			chromedp.SendKeys(chromedp.ID("password"), usermgmttest.Registration().Password+kb.Enter))
+		waitFor(t, user, `location.pathname === "/app/" && !document.getElementById("impersonation-banner")`)
+		run(t, user, chromedp.Navigate(f.srv.URL+"/app/presentation"), chromedp.WaitVisible(chromedp.ID("spoken_languages")))
+		setField(t, user, "#spoken_languages", "de, fr")
+		run(t, user, chromedp.Click(chromedp.ID("save")))
+		waitFor(t, user, `!!document.querySelector(".flash")`)
+		checkA11y(t, user, "15-front-presentation")
+		got, err := f.users.GetUser(t.Context(), f.db, f.admin.ID, f.people[1].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got.SpokenLanguages, ",") != "de,fr" {
+			t.Errorf("spoken languages %v", got.SpokenLanguages)
 		}
 	})
 	t.Run("public profile, settings and an error page", func(t *testing.T) {

@@ -8,7 +8,8 @@
 // [New] returns an http.Handler that serves every path under
 // Config.BasePath ("/admin" by default). The host mounts it beside its API:
 //
-//	h, err := ui.New(ui.Config{DB: db, Users: users, Impersonation: imp, FrontOfficeURL: audience, Logger: log})
+//	h, err := ui.New(ui.Config{DB: db, Users: users, Impersonation: imp, FrontOfficeURL: audience, Logger: log,
+//		Referral: ref, Activity: act})
 //	mux.Handle("/admin/", h)
 //
 // # What a page does
@@ -91,6 +92,9 @@
 //     submitted by script at once or by a button, so that it never appears
 //     in a URL, a log or a Referer header. The Edit buttons impersonate
 //     with the full scope (they exist to edit) and ask for a reason inline.
+//     The reference server's front office (package examples/server/front)
+//     receives it: the landing page with a banner naming the user, the
+//     scope and the reason, and a button that ends (revokes) it.
 //   - Operators ("Administrators Management"): list, create with a
 //     temporary password and roles, change roles, deactivate or reactivate
 //     with a reason, through ListOperators, CreateOperatorAs,
@@ -102,8 +106,19 @@
 //     cursor are query parameters), so a search can be shared by link; the
 //     library checks the permission of whoever opens it. A column chooser
 //     (script only) hides columns of the users list, remembered in the
-//     browser's localStorage. Saved views kept in the database (per
-//     operator or shared with a role) are not built.
+//     browser's localStorage.
+//   - Saved views (the users list's "Views" menu, views.go): the current
+//     search — filters, sort, page size, without the paging cursor — and
+//     the hidden columns (put in the form by the column chooser's script,
+//     kept as the query parameter hide=A,B that the script applies when
+//     the view opens) are saved in the database under a name, for the
+//     operator alone or shared with one role the operator holds
+//     (usermgmt.SaveView). The menu lists the operator's views, then
+//     those shared with their roles (usermgmt.ListViews). Opening one
+//     (/views/{id}) asks usermgmt.OpenView, which refuses a view that is
+//     neither the operator's nor shared with a role they hold now
+//     (ErrViewNotShared, shown in words); the list then checks its own
+//     permissions as for any link. Only the owner deletes a view.
 //   - Third parties (thirdparty.go, templates/_thirdparty.html,
 //     static/thirdparty.{js,css}): a card of the user page rather than a
 //     tab of its own, since the page has no tabs yet. The reconnect
@@ -119,6 +134,39 @@
 //   - Keyboard: "/" focuses the search box, j/k move through the list's
 //     rows, Enter opens the selected row, "?" shows the shortcuts. Escape
 //     closes a dropdown.
+//
+// # The user page's tabs (second document)
+//
+// The detail view is the Information tab; the others are pages of their
+// own under /users/{id}/ (tabs.go, tabs_*.go, templates tab_*.html; the
+// tab bar is templates/partial_tabs.html), backed by Config.Referral and
+// Config.Activity (nil hides their tabs). Decisions:
+//
+//   - Counts: Reservations counts the tab's rows (a "+" when the library
+//     truncated at 100), Referral the people referred, Events the rows of
+//     the timeline (events and operators' actions, "+" when truncated),
+//     Devices the devices. Every page of the user computes them (one
+//     library call per tab); a count the library refuses is left out and
+//     logged. A tab whose read permission the operator lacks is hidden.
+//   - Reservations: the library's default card (App or Bot, the last 100
+//     by booking date, deleted ones hidden), upcoming soonest first and
+//     past latest first, visit times in the venue's time zone.
+//   - Referral: "Save" sets the credits to the number typed, guarded by
+//     the balance's version the page showed (a change meanwhile is
+//     refused with the current balance, never overwritten); the arrows
+//     add or take one credit. Each form carries a fresh idempotency key,
+//     so a form sent twice counts once. The reason is optional (the
+//     library's rule). The ledger shows the newest 100 entries, the
+//     referees the newest 200. Changing the referrer is not offered
+//     here (the API has it).
+//   - Events: filters by one type, one channel, a date range ("To" is
+//     inclusive, as on the users list) and "hide operators' actions"; the
+//     state is in the URL.
+//   - Devices: revoke asks for a reason (the library requires it) and is
+//     offered only to those holding activity.revoke_devices; revoked and
+//     previous devices are greyed.
+//   - Third parties (package thirdparty) is added by another change: its
+//     place in the tab list is marked in userTabs.
 //
 // # Files
 //

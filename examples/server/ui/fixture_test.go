@@ -16,8 +16,11 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/uptrace/bun"
 
+	"github.com/userdesk/userdesk/examples/server/front"
 	"github.com/userdesk/userdesk/examples/server/ui"
+	"github.com/userdesk/userdesk/referral"
 	"github.com/userdesk/userdesk/usermgmt"
+	"github.com/userdesk/userdesk/usermgmt/activity"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
 	"github.com/userdesk/userdesk/usermgmt/usermgmttest"
 	"github.com/userdesk/userdesk/verification"
@@ -26,10 +29,13 @@ import (
 // fixture is a running back office on a real database with demo-like
 // users, a category and one operator of each built-in role.
 type fixture struct {
-	db                      *bun.DB
-	users                   *usermgmt.Service
-	verify                  *verification.Service
-	srv                     *httptest.Server
+	db     *bun.DB
+	users  *usermgmt.Service
+	verify *verification.Service
+	srv    *httptest.Server
+	// front is the same server: the reference front office
+	// (examples/server/front) is mounted beside the back office, as in
+	// the reference server.
 	front                   *httptest.Server
 	admin, support, finance *usermgmt.Operator
 	// people are the registered users, oldest first; people[0] is
@@ -38,8 +44,13 @@ type fixture struct {
 	category *usermgmt.Category
 	// guest is people[0]'s pending invitation of helper@example.com.
 	guest *usermgmt.Guest
-	// handoffs receives what the fake front office was posted.
-	handoffs chan url.Values
+	imp   *impersonation.Service
+	// referral and activity back the user page's tabs; people[1] was
+	// referred by people[0], who has reservations, events and two
+	// devices (the Android one previous).
+	referral *referral.Service
+	activity *activity.Service
+	clock    *usermgmttest.Clock
 }
 
 var demoNames = [][2]string{
@@ -56,26 +67,20 @@ func newFixture(t *testing.T, db *bun.DB) *fixture {
 		t.Fatal(err)
 	}
 	clock := usermgmttest.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	users := usermgmttest.NewService(t, usermgmt.Config{BankKeys: ring, Now: clock.Now, Permissions: append(usermgmt.OperatorPermissions(), verification.Permissions()...)})
-	f := &fixture{db: db, users: users, handoffs: make(chan url.Values, 4)}
+	perms := append(append(append(usermgmt.OperatorPermissions(), referral.Permissions()...), activity.Permissions()...), verification.Permissions()...)
+	users := usermgmttest.NewService(t, usermgmt.Config{BankKeys: ring, Now: clock.Now, Permissions: perms})
+	f := &fixture{db: db, users: users}
 	if f.verify, err = verification.New(verification.Config{Users: users, Now: clock.Now, BaseURL: "https://front.example", AnswerFloor: -1}); err != nil {
 		t.Fatal(err)
 	}
-	f.front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = r.ParseForm()
-		select {
-		case f.handoffs <- r.PostForm:
-		default:
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, "<!doctype html><html lang=en><title>Front office</title><main><h1>Front office</h1><p>landing %s</p></main></html>", r.PostForm.Get("landing"))
-	}))
-	t.Cleanup(f.front.Close)
+	mux := http.NewServeMux()
+	f.srv = httptest.NewUnstartedServer(mux)
+	origin := "http://" + f.srv.Listener.Addr().String()
 	signKey, err := impersonation.GenerateKey("k1", rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	imp, err := impersonation.New(impersonation.Config{Users: users, Audience: f.front.URL,
+	imp, err := impersonation.New(impersonation.Config{Users: users, Audience: origin,
 		Keys: impersonation.KeyRing{Current: "k1", Keys: []impersonation.Key{signKey}}, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -121,15 +126,31 @@ func newFixture(t *testing.T, db *bun.DB) *fixture {
 	if _, err := users.UpdateSettings(ctx, db, f.admin.ID, usermgmt.SettingsUpdate{Version: st.Version, AskerPercent: &three, AskerFixed: &one, OfferorPercent: &ten}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := ui.New(ui.Config{DB: db, Users: users, Impersonation: imp, FrontOfficeURL: f.front.URL, Now: clock.Now, Verification: f.verify,
-		Logger: slog.New(slog.NewTextHandler(tlog{t}, nil))})
+	f.imp = imp
+	f.clock = clock
+	if f.referral, err = referral.New(referral.Config{Users: users, InitialCredits: 3, Now: clock.Now}); err != nil {
+		t.Fatal(err)
+	}
+	if f.activity, err = activity.New(activity.Config{Users: users, Now: clock.Now, MinAppVersion: "3.0"}); err != nil {
+		t.Fatal(err)
+	}
+	f.seedActivity(t)
+	logger := slog.New(slog.NewTextHandler(tlog{t}, nil))
+	h, err := ui.New(ui.Config{DB: db, Users: users, Impersonation: imp, FrontOfficeURL: origin, Now: clock.Now, Logger: logger,
+		Referral: f.referral, Activity: f.activity, Verification: f.verify})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
+	fo, err := front.New(front.Config{DB: db, Users: users, Impersonation: imp, BackOfficeURL: "/admin", Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
 	mux.Handle("/admin/", h)
-	f.srv = httptest.NewServer(mux)
+	mux.Handle("/app/", fo)
+	mux.Handle("POST /impersonate", fo)
+	f.srv.Start()
 	t.Cleanup(f.srv.Close)
+	f.front = f.srv
 	return f
 }
 
@@ -156,5 +177,49 @@ func (f *fixture) login(t *testing.T, c *http.Client, op *usermgmt.Operator) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login: status %d, want 303", res.StatusCode)
+	}
+}
+
+// seedActivity gives people[0] a referral account that referred
+// people[1], reservations (two past via the App and the Bot, one to come,
+// one on the web that the tab leaves out), events and two devices.
+func (f *fixture) seedActivity(t *testing.T) {
+	t.Helper()
+	ctx, db, now := t.Context(), f.db, f.clock.Now()
+	zoe := f.people[0].ID
+	acct, err := f.referral.Open(ctx, db, zoe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.referral.Attach(ctx, db, f.people[1].ID, *acct.Code, referral.Signals{}); err != nil {
+		t.Fatal(err)
+	}
+	res := []activity.ReservationRecord{
+		{ProviderID: "r1", VenueName: "Chez Janou", Channel: activity.ChannelApp, BookedAt: now.Add(-72 * time.Hour), VisitAt: now.Add(-48 * time.Hour), Status: activity.StatusCompleted},
+		{ProviderID: "r2", VenueName: "Le Bistrot Paul Bert", Channel: activity.ChannelBot, BotKind: "whatsapp", BookedAt: now.Add(-30 * time.Hour), VisitAt: now.Add(-24 * time.Hour), Status: activity.StatusNoShow, ProviderStatus: "NO_SHOW"},
+		{ProviderID: "r3", VenueName: "Septime", Channel: activity.ChannelApp, BookedAt: now.Add(-2 * time.Hour), VisitAt: now.Add(48 * time.Hour), Status: activity.StatusConfirmed},
+		{ProviderID: "r4", VenueName: "Web Only Café", Channel: activity.ChannelWeb, BookedAt: now.Add(-time.Hour), VisitAt: now.Add(24 * time.Hour), Status: activity.StatusBooked},
+	}
+	for _, r := range res {
+		r.UserID, r.Provider, r.VenueID, r.Role, r.VisitTimezone, r.PartySize = zoe, "app", "v-"+r.ProviderID, usermgmt.RoleAsker, "Europe/Paris", 2
+		if _, _, err := f.activity.RecordReservation(ctx, db, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs := []activity.NewEvent{
+		{UserID: zoe, OccurredAt: now.Add(-5 * time.Hour), Type: "auth.login", Channel: activity.ChannelApp, AppVersion: "3.2.0", Attributes: map[string]any{"method": "password"}},
+		{UserID: zoe, OccurredAt: now.Add(-4 * time.Hour), Type: "search.performed", Channel: activity.ChannelApp, AppVersion: "3.2.0", Attributes: map[string]any{"query": "bistrot", "results": 12, "city": "Paris"}},
+		{UserID: zoe, OccurredAt: now.Add(-3 * time.Hour), Type: "bot.message", Channel: activity.ChannelBot, BotVersion: "1.4", Attributes: map[string]any{"bot_kind": "whatsapp", "intent": "book"}},
+	}
+	if _, err := f.activity.RecordEvents(ctx, db, evs); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []activity.DeviceSighting{
+		{UserID: zoe, DeviceID: "android-old", Kind: activity.DeviceAndroid, OSName: "Android", OSVersion: "12", Model: "Pixel 5", AppVersion: "2.9.1", AppBuild: "291", SeenAt: now.Add(-200 * time.Hour)},
+		{UserID: zoe, DeviceID: "iphone-new", Kind: activity.DeviceIOS, OSName: "iOS", OSVersion: "18.1", Model: "iPhone 15", AppVersion: "3.2.0", AppBuild: "320", SeenAt: now.Add(-5 * time.Hour)},
+	} {
+		if _, err := f.activity.RecordDevice(ctx, db, d); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

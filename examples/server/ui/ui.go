@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,9 +17,11 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/userdesk/userdesk/referral"
 	"github.com/userdesk/userdesk/thirdparty"
 	"github.com/userdesk/userdesk/thirdparty/sevenrooms"
 	"github.com/userdesk/userdesk/usermgmt"
+	"github.com/userdesk/userdesk/usermgmt/activity"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
 	"github.com/userdesk/userdesk/verification"
 )
@@ -73,6 +76,12 @@ type Config struct {
 	// Either nil hides the card.
 	Links      *thirdparty.Service
 	SevenRooms *sevenrooms.Service
+	// Referral is the referral programme (the user page's Referral tab).
+	// Nil hides the tab.
+	Referral *referral.Service
+	// Activity is the activity package (the Reservations, Events and
+	// Devices tabs). Nil hides them.
+	Activity *activity.Service
 }
 
 // server holds what the pages share.
@@ -87,6 +96,9 @@ type server struct {
 	pages   map[string]*template.Template
 	onToken func(ctx context.Context, g *usermgmt.Guest, token string) error
 	verify  *verification.Service
+	// referral and activity back the user page's tabs; nil hides them.
+	referral *referral.Service
+	activity *activity.Service
 	// formAction is the CSP form-action source list: this origin and the
 	// front office's, where the impersonation hand-off posts.
 	formAction string
@@ -105,7 +117,7 @@ func New(cfg Config) (http.Handler, error) {
 	s := &server{db: cfg.DB, users: cfg.Users, imp: cfg.Impersonation,
 		front: strings.TrimRight(cfg.FrontOfficeURL, "/"), base: strings.TrimRight(cfg.BasePath, "/"),
 		log: cfg.Logger, now: cfg.Now, onToken: cfg.OnInvitationToken, verify: cfg.Verification,
-		links: cfg.Links, sevenrooms: cfg.SevenRooms}
+		links: cfg.Links, sevenrooms: cfg.SevenRooms, referral: cfg.Referral, activity: cfg.Activity}
 	if s.base == "" {
 		s.base = DefaultBasePath
 	}
@@ -127,7 +139,9 @@ func New(cfg Config) (http.Handler, error) {
 		s.formAction += " " + u.Scheme + "://" + u.Host
 	}
 	var err error
-	if s.pages, err = parsePages(s.funcs()); err != nil {
+	funcs := s.funcs()
+	maps.Copy(funcs, tabFuncs())
+	if s.pages, err = parsePages(funcs); err != nil {
 		return nil, err
 	}
 	return s.routes(), nil
@@ -139,15 +153,16 @@ func parsePages(funcs template.FuncMap) (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Partials (templates/_*.html) are shared by every page.
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html")
+	// Partials (templates/_*.html and templates/partial_*.html, the user
+	// page's tab bar) define templates every page may use.
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html", "templates/partial_*.html")
 	if err != nil {
 		return nil, fmt.Errorf("ui: layout: %w", err)
 	}
 	pages := map[string]*template.Template{}
 	for _, n := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if name == "layout" || strings.HasPrefix(name, "_") {
+		if name == "layout" || strings.HasPrefix(name, "_") || strings.HasPrefix(name, "partial_") {
 			continue
 		}
 		t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
@@ -189,6 +204,8 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST "+b+"/users/{id}/thirdparty/reconnect", s.authed(s.tpReconnect))
 	mux.Handle("POST "+b+"/users/{id}/thirdparty/check", s.authed(s.tpCheck))
 	mux.Handle("POST "+b+"/users/{id}/thirdparty/merges/{merge}/undo", s.authed(s.tpUndo))
+	s.tabRoutes(mux)
+	s.viewRoutes(mux)
 	mux.Handle("GET "+b+"/operators", s.authed(s.operatorsPage))
 	mux.Handle("POST "+b+"/operators", s.authed(s.operatorCreate))
 	mux.Handle("POST "+b+"/operators/{id}/roles", s.authed(s.operatorRoles))

@@ -63,6 +63,8 @@ type detailData struct {
 	// ThirdParty is the "Third parties" card (thirdparty.go); nil without
 	// SevenRooms.
 	ThirdParty *tpCard
+	// Tabs is the user page's tab bar (tabs.go).
+	Tabs []tabLink
 }
 
 // userDetail shows the detail view.
@@ -128,6 +130,7 @@ func (s *server) showDetail(w http.ResponseWriter, r *http.Request, id uuid.UUID
 	if edit != nil {
 		edit(d)
 	}
+	d.Tabs = s.tabBar(r, p, id, "information")
 	d.Quote = s.quote(ctx, d.Fees)
 	p.Data = d
 	s.render(w, r, "user", status, p)

@@ -117,6 +117,8 @@ type listData struct {
 	Count      *int64
 	ReturnURL  string
 	CanImp     bool
+	// Views is the saved-views menu (views.go).
+	Views viewsMenu
 }
 
 func (s *server) usersList(w http.ResponseWriter, r *http.Request) {
@@ -141,6 +143,7 @@ func (s *server) usersList(w http.ResponseWriter, r *http.Request) {
 		*dst = s.base + "/users/export?" + ev.Encode()
 	}
 	d.ReturnURL = r.URL.RequestURI()
+	d.Views = s.savedViews(r, d.Search)
 	p.Data = d
 	status := http.StatusOK
 	if len(problems) > 0 {
@@ -192,6 +195,8 @@ var flashes = map[string]string{
 	"operator_created": "The operator was created. Give them the temporary password by a separate channel.",
 	"operator_roles":   "The roles were saved.",
 	"operator_active":  "The operator's access was changed.",
+	"view_saved":       "The view was saved.",
+	"view_deleted":     "The view was deleted.",
 }
 
 // userStatus changes a user's status from the list's dropdown or the

@@ -93,6 +93,17 @@
     var key = "userdesk.hiddenColumns";
     var hidden = {};
     try { hidden = JSON.parse(localStorage.getItem(key) || "{}") || {}; } catch (e) { hidden = {}; }
+    // A saved view's hidden columns come in its URL (hide=A,B).
+    var fromURL = new URLSearchParams(location.search).get("hide");
+    if (fromURL !== null) {
+      hidden = {};
+      fromURL.split(",").forEach(function (n) { if (n) { hidden[n] = true; } });
+      try { localStorage.setItem(key, JSON.stringify(hidden)); } catch (e) { /* private mode */ }
+    }
+    var saveView = document.getElementById("view-save");
+    if (saveView) {
+      saveView.addEventListener("submit", function () { saveView.elements.hide.value = Object.keys(hidden).join(","); });
+    }
     var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
     var apply = function () {
       heads.forEach(function (th, i) {

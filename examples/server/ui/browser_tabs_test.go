@@ -1,0 +1,164 @@
+package ui_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/userdesk/userdesk/internal/dbtest"
+	"github.com/userdesk/userdesk/referral"
+)
+
+// tabCounts reads the tab bar: label → count.
+func tabCounts(t *testing.T, ctx context.Context) map[string]string {
+	t.Helper()
+	pairs := eval[[][]string](t, ctx, `Array.from(document.querySelectorAll("nav.tabs a")).map(a => [a.id.replace("tab-", ""), (a.querySelector(".count") || {}).textContent || ""])`)
+	out := map[string]string{}
+	for _, p := range pairs {
+		out[p[0]] = p[1]
+	}
+	return out
+}
+
+// TestBrowserTabs drives the user page's tabs of the second product
+// document: Information, Reservations, Referral, Events and Devices.
+func TestBrowserTabs(t *testing.T) {
+	bctx := newBrowser(t)
+	f := newFixture(t, dbtest.SQLite(t))
+	admin := tab(t, bctx)
+	signIn(t, admin, f, f.admin, false)
+	zoe := f.srv.URL + "/admin/users/" + f.people[0].ID.String()
+
+	t.Run("the tab bar with counts", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(zoe), chromedp.WaitVisible(chromedp.CSS("nav.tabs")))
+		c := tabCounts(t, admin)
+		if c["reservations"] != "3" || c["referral"] != "1" || c["devices"] != "2" || c["events"] == "" {
+			t.Errorf("tab counts %v", c)
+		}
+		if _, ok := c["information"]; !ok {
+			t.Errorf("no Information tab: %v", c)
+		}
+		if cur := eval[string](t, admin, `document.querySelector("nav.tabs a[aria-current=page]").id`); cur != "tab-information" {
+			t.Errorf("current tab %q", cur)
+		}
+	})
+	t.Run("reservations: App and Bot, upcoming and past", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(zoe), chromedp.WaitVisible(chromedp.ID("tab-reservations")), chromedp.Click(chromedp.ID("tab-reservations")))
+		waitFor(t, admin, `!!document.getElementById("reservations")`)
+		up := eval[[]string](t, admin, `Array.from(document.querySelectorAll("#res-upcoming tbody tr")).map(r => r.cells[1].textContent)`)
+		past := eval[[]string](t, admin, `Array.from(document.querySelectorAll("#res-past tbody tr")).map(r => r.cells[1].textContent + "|" + r.cells[3].textContent + "|" + r.cells[4].textContent)`)
+		if strings.Join(up, ",") != "Septime" {
+			t.Errorf("upcoming %v", up)
+		}
+		if len(past) != 2 || !strings.HasPrefix(past[0], "Le Bistrot Paul Bert|Bot (whatsapp)|no_show") || !strings.HasPrefix(past[1], "Chez Janou|App") {
+			t.Errorf("past, latest first: %v", past)
+		}
+		if body := eval[string](t, admin, `document.body.textContent`); strings.Contains(body, "Web Only") {
+			t.Error("a web reservation is on the App-or-Bot tab")
+		}
+		checkA11y(t, admin, "20-tab-reservations")
+	})
+	t.Run("referral: direct entry, the arrows, the ledger, referrer and referees", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(zoe+"/referral"), chromedp.WaitVisible(chromedp.ID("credits-to")))
+		if b := eval[string](t, admin, `document.getElementById("balance").textContent`); b != "3" {
+			t.Errorf("balance %q, want the 3 initial credits", b)
+		}
+		setField(t, admin, "#credits-to", "5")
+		setField(t, admin, "#credits-reason", "ticket 12: promised two more")
+		run(t, admin, chromedp.Click(chromedp.ID("credits-save")))
+		waitFor(t, admin, `!!document.querySelector(".flash") && document.getElementById("balance").textContent === "5"`)
+		run(t, admin, chromedp.Click(chromedp.ID("credit-up")))
+		waitFor(t, admin, `document.getElementById("balance").textContent === "6"`)
+		run(t, admin, chromedp.Click(chromedp.ID("credit-down")))
+		waitFor(t, admin, `document.getElementById("balance").textContent === "5"`)
+		ledger := eval[[]string](t, admin, `Array.from(document.querySelectorAll("#ledger tbody tr")).map(r => r.cells[1].textContent + " " + r.cells[2].textContent)`)
+		if len(ledger) != 4 || ledger[0] != "-1 5" || ledger[1] != "+1 6" || ledger[2] != "+2 5" || ledger[3] != "+3 3" {
+			t.Errorf("ledger, newest first: %v", ledger)
+		}
+		if !strings.Contains(eval[string](t, admin, `document.getElementById("ledger").textContent`), "ticket 12") {
+			t.Error("the ledger lacks the reason")
+		}
+		if r := eval[string](t, admin, `document.querySelector("#referees li a").textContent`); r != "Adam Martin" {
+			t.Errorf("referee %q", r)
+		}
+		checkA11y(t, admin, "21-tab-referral")
+		card, err := f.referral.Card(t.Context(), f.db, f.admin.ID, f.people[0].ID, referral.CardOptions{})
+		if err != nil || card.Balance != 5 {
+			t.Errorf("stored balance %v %v", card, err)
+		}
+		// Another change meanwhile: the Save of a stale page is refused
+		// with the current balance, not overwritten.
+		if _, err := f.referral.StepCredits(t.Context(), f.db, f.admin.ID, f.people[0].ID, referral.CreditStep{Delta: 1}); err != nil {
+			t.Fatal(err)
+		}
+		setField(t, admin, "#credits-to", "9")
+		run(t, admin, chromedp.Click(chromedp.ID("credits-save")))
+		waitFor(t, admin, `!!document.querySelector(".error") && document.querySelector(".error").textContent.includes("now 6")`)
+		// The referee's page links the referrer.
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/users/"+f.people[1].ID.String()+"/referral"), chromedp.WaitVisible(chromedp.ID("referrer-link")),
+			chromedp.Click(chromedp.ID("referrer-link")))
+		waitFor(t, admin, `!!document.getElementById("presentation") && document.querySelector("h1").textContent.includes("Zoé Ørsted")`)
+	})
+	t.Run("events: the last ones, filtered", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(zoe+"/events"), chromedp.WaitVisible(chromedp.ID("events-table")))
+		types := eval[[]string](t, admin, `Array.from(document.querySelectorAll("#events-table tbody tr")).map(r => r.cells[1].textContent)`)
+		if len(types) < 4 || !strings.Contains(strings.Join(types, ","), "bot.message") || !strings.Contains(strings.Join(types, ","), "Bank account set") {
+			t.Errorf("events and operator actions: %v", types)
+		}
+		checkA11y(t, admin, "22-tab-events")
+		setField(t, admin, "#ev-channel", "bot")
+		run(t, admin, chromedp.Click(chromedp.ID("ev-apply")))
+		waitFor(t, admin, `location.search.includes("channel=bot")`)
+		types = eval[[]string](t, admin, `Array.from(document.querySelectorAll("#events-table tbody tr")).map(r => r.cells[1].textContent)`)
+		if strings.Join(types, ",") != "bot.message" {
+			t.Errorf("bot events %v", types)
+		}
+		run(t, admin, chromedp.Navigate(zoe+"/events?type=auth.login&operator_actions=no"), chromedp.WaitVisible(chromedp.ID("events-table")))
+		if d := eval[string](t, admin, `document.querySelector("#events-table tbody tr").cells[3].textContent`); !strings.Contains(d, "method: password") || !strings.Contains(d, "app 3.2.0") {
+			t.Errorf("login details %q", d)
+		}
+		run(t, admin, chromedp.Navigate(zoe+"/events?from=nonsense"), chromedp.WaitVisible(chromedp.CSS(".error")))
+	})
+	t.Run("devices: previous greyed, versions, revoke", func(t *testing.T) {
+		run(t, admin, chromedp.Navigate(zoe+"/devices"), chromedp.WaitVisible(chromedp.ID("devices-table")))
+		rows := eval[[]string](t, admin, `Array.from(document.querySelectorAll("#devices-table tbody tr")).map(r => r.className + "|" + r.dataset.device + "|" + r.cells[1].textContent + "|" + r.cells[2].textContent)`)
+		if len(rows) != 2 || !strings.HasPrefix(rows[0], "current|iphone-new|iOS 18.1|3.2.0") || !strings.HasPrefix(rows[1], "previous|android-old|Android 12|2.9.1") || !strings.Contains(rows[1], "outdated") {
+			t.Errorf("devices %v", rows)
+		}
+		if c := eval[string](t, admin, `getComputedStyle(document.querySelector("tr.previous td")).color`); c == eval[string](t, admin, `getComputedStyle(document.querySelector("tr.current td")).color`) {
+			t.Error("the previous device is not greyed")
+		}
+		checkA11y(t, admin, "23-tab-devices")
+		run(t, admin, chromedp.Click(chromedp.CSS(`tr[data-device="iphone-new"] details.revoke summary`)),
+			chromedp.SendKeys(chromedp.CSS(`tr[data-device="iphone-new"] input[name=reason]`), "ticket 40: phone stolen"),
+			chromedp.Click(chromedp.CSS(`tr[data-device="iphone-new"] button[type=submit]`)))
+		waitFor(t, admin, `!!document.querySelector(".flash") && document.querySelector(".flash").textContent.includes("revoked")`)
+		if st := eval[string](t, admin, `document.querySelector('tr[data-device="iphone-new"]').cells[6].textContent`); !strings.HasPrefix(st, "Revoked") {
+			t.Errorf("state after revoke %q", st)
+		}
+		ds, err := f.activity.UserDevices(t.Context(), f.db, f.admin.ID, f.people[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			if d.DeviceID == "iphone-new" && d.RevokedAt == nil {
+				t.Error("the device was not revoked")
+			}
+		}
+	})
+	t.Run("support: tabs without the credit controls", func(t *testing.T) {
+		support := tab(t, bctx)
+		signIn(t, support, f, f.support, false)
+		run(t, support, chromedp.Navigate(zoe+"/referral"), chromedp.WaitVisible(chromedp.ID("credits-readonly")))
+		if eval[bool](t, support, `!!document.getElementById("credits-save")`) {
+			t.Error("support is offered the credits form")
+		}
+		refusal := eval[string](t, support, fmt.Sprintf(`fetch(%q, {method: "POST", body: new URLSearchParams({delta: "1"})}).then(async r => r.status + " " + await r.text())`, zoe+"/referral/step"))
+		if !strings.HasPrefix(refusal, "403") || !strings.Contains(refusal, "referral.change_credits") {
+			t.Errorf("support's +1: %.200q", refusal)
+		}
+	})
+}

@@ -1,0 +1,1 @@
+DROP TABLE userdesk_saved_views;
