@@ -391,7 +391,14 @@ func TestBadInputChangesNothing(t *testing.T) {
 		user := e.anon.as(session)
 		// A customized fee that a misspelt field or a null body must not reset.
 		admin.json("PUT", "/admin/v1/users/"+uid+"/fees", map[string]any{"version": 1, "asker_percent": "20"}, 200)
+		// A category the user is in, that a refused write must neither
+		// drop nor rename, nor add to.
+		cat := admin.json("POST", "/admin/v1/categories", map[string]any{"slug": "florists", "name": "Florists"}, 201)
+		admin.json("PUT", "/admin/v1/users/"+uid+"/categories", map[string]any{"version": 2, "category_ids": []any{cat["id"]}}, 200)
 		before := admin.json("GET", "/admin/v1/users/"+uid, nil, 200)
+		categoriesBefore := admin.json("GET", "/admin/v1/categories", nil, 200)
+		settingsBefore := admin.json("GET", "/admin/v1/settings", nil, 200)
+		referralBefore := admin.json("GET", "/admin/v1/users/"+uid+"/referral", nil, 200)
 		huge := `{"reason": "` + strings.Repeat("x", DefaultMaxBodyBytes) + `"}`
 		u := "/admin/v1/users/" + uid
 		type badRow struct {
@@ -574,7 +581,22 @@ func TestBadInputChangesNothing(t *testing.T) {
 		if fmt.Sprint(before) != fmt.Sprint(after) {
 			t.Fatalf("bad input changed the user:\n%v\n%v", before, after)
 		}
-		if n := admin.json("GET", "/admin/v1/users/"+uid+"/audit", nil, 200)["items"].([]any); len(n) != 1 { // the fee set above
+		if after := admin.json("GET", "/admin/v1/categories", nil, 200); fmt.Sprint(categoriesBefore) != fmt.Sprint(after) {
+			t.Fatalf("bad input changed the categories:\n%v\n%v", categoriesBefore, after)
+		}
+		if after := admin.json("GET", "/admin/v1/settings", nil, 200); fmt.Sprint(settingsBefore) != fmt.Sprint(after) {
+			t.Fatalf("bad input changed the platform settings:\n%v\n%v", settingsBefore, after)
+		}
+		if after := admin.json("GET", "/admin/v1/users/"+uid+"/referral", nil, 200); fmt.Sprint(referralBefore) != fmt.Sprint(after) {
+			t.Fatalf("bad input changed the referral card:\n%v\n%v", referralBefore, after)
+		}
+		for _, table := range []string{"userdesk_categories", "userdesk_user_categories"} {
+			var n int
+			if err := db.QueryRowContext(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil || n != 1 {
+				t.Fatalf("bad input changed %s: %d rows, %v", table, n, err)
+			}
+		}
+		if n := admin.json("GET", "/admin/v1/users/"+uid+"/audit", nil, 200)["items"].([]any); len(n) != 2 { // the fee and category sets above
 			t.Fatalf("bad input wrote audit records: %v", n)
 		}
 	})
