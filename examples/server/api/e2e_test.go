@@ -494,6 +494,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 			{"PUT", u + "/referral/referrer", `{ "referrer_id": "` + uid + `", "reason": "self" }`, 400},
 			{"POST", "/admin/v1/referral/flags/not-a-uuid/clear", `{"reason": "x"}`, 400},
 			{"POST", "/admin/v1/referral/flags/" + uuid.NewString() + "/clear", `{"reason": ""}`, 400},
+			{"PUT", u + "/referral/credits", `{"version": 1, "to": 2, "reason": "ticket\u0000"}`, 400},
+			{"PUT", u + "/referral/credits", `{"version": 1, "to": 2, "reason": "ok", "idempotency_key": "k\u0000"}`, 400},
+			{"POST", u + "/referral/credit-steps", `{"delta": 1, "reason": "ticket\u0000"}`, 400},
+			{"PUT", u + "/referral/referrer", `{"referrer_id": null, "reason": "ticket\u0000"}`, 400},
+			{"POST", "/admin/v1/referral/flags/" + uuid.NewString() + "/clear", `{"reason": "ticket\u0000"}`, 400},
 			{"POST", u + "/devices/some-phone/revoke", `{"reason": ""}`, 400},
 			{"POST", u + "/devices/some-phone/revoke", `{"why": "lost"}`, 400},
 		}
