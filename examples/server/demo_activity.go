@@ -119,12 +119,16 @@ var demoVenues = []struct{ id, name, tz string }{
 }
 
 // seedActivity gives each demo user devices (a current one, often a
-// previous one on an older app version, sometimes a WhatsApp bot), a few
-// to a dozen reservations past and future through the App, the Bot and
-// other channels, and a few hundred events over the last eight weeks
-// (within every type's retention, so the background pass keeps them).
+// previous one on an older app version, sometimes a WhatsApp bot), up to
+// seven reservations past and future through the App, the Bot and other
+// channels, and events over the last eight weeks (within every type's
+// retention, so the background pass keeps them): a few hundred for every
+// tenth user, a few dozen for the others (decision: a few hundred for
+// every user made seeding, which runs at the first start, take tens of
+// seconds on SQLite).
 func (a *app) seedActivity(ctx context.Context, tx bun.IDB, users []*usermgmt.User, rng *mrand.Rand) error {
 	now := time.Now().UTC()
+	var pending []activity.NewEvent
 	screens := []string{"home", "search", "venue", "booking", "profile", "wallet"}
 	for i, u := range users {
 		type dev struct {
@@ -149,7 +153,7 @@ func (a *app) seedActivity(ctx context.Context, tx bun.IDB, users []*usermgmt.Us
 				return err
 			}
 		}
-		for r := range rng.IntN(13) {
+		for r := range rng.IntN(8) {
 			v := pick(rng, demoVenues)
 			channel, botKind := pick(rng, []activity.Channel{activity.ChannelApp, activity.ChannelApp, activity.ChannelBot, activity.ChannelWeb, activity.ChannelBackOffice}), ""
 			if channel == activity.ChannelBot {
@@ -182,7 +186,13 @@ func (a *app) seedActivity(ctx context.Context, tx bun.IDB, users []*usermgmt.Us
 				return fmt.Errorf("reservation: %w", err)
 			}
 		}
-		n := 100 + rng.IntN(250)
+		// Every tenth user has a few hundred events (more than the 200
+		// the card shows), the others a few dozen: a few hundred for all
+		// 300 would make seeding take tens of seconds on SQLite.
+		n := 20 + rng.IntN(50)
+		if i%10 == 0 {
+			n = 220 + rng.IntN(150)
+		}
 		events := make([]activity.NewEvent, 0, n)
 		for range n {
 			d := pick(rng, devs)
@@ -209,8 +219,13 @@ func (a *app) seedActivity(ctx context.Context, tx bun.IDB, users []*usermgmt.Us
 			}
 			events = append(events, e)
 		}
-		if _, err := a.activity.RecordEvents(ctx, tx, events); err != nil {
-			return fmt.Errorf("events: %w", err)
+		pending = append(pending, events...)
+		if len(pending) >= 4000 || i == len(users)-1 {
+			// One statement per batch of several users' events.
+			if _, err := a.activity.RecordEvents(ctx, tx, pending); err != nil {
+				return fmt.Errorf("events: %w", err)
+			}
+			pending = pending[:0]
 		}
 	}
 	return nil

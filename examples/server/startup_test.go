@@ -79,7 +79,8 @@ func TestDemoSeed(t *testing.T) {
 		"future App reservations":    "SELECT count(*) FROM userdesk_reservations WHERE channel = 'app' AND visit_at > '" + time.Now().AddDate(0, 0, 1).UTC().Format("2006-01-02") + "'",
 		"Bot reservations":           "SELECT count(*) FROM userdesk_reservations WHERE channel = 'bot' AND bot_kind = 'whatsapp'",
 		"other channels":             "SELECT count(*) FROM userdesk_reservations WHERE channel IN ('web', 'back_office')",
-		"100+ events for every user": "SELECT count(*) FROM (SELECT user_id FROM userdesk_events GROUP BY user_id HAVING count(*) >= 100) AS e HAVING count(*) = " + strconv.Itoa(demoUsers),
+		"events for every user":      "SELECT count(*) FROM (SELECT user_id FROM userdesk_events GROUP BY user_id HAVING count(*) >= 20) AS e HAVING count(*) = " + strconv.Itoa(demoUsers),
+		"users with over 200 events": "SELECT count(*) FROM (SELECT user_id FROM userdesk_events GROUP BY user_id HAVING count(*) > 200) AS e",
 		"previous devices":           "SELECT count(*) FROM userdesk_devices WHERE device_id LIKE 'demo-old-phone-%'",
 		"bot devices":                "SELECT count(*) FROM userdesk_devices WHERE kind = 'whatsapp'",
 	} {
