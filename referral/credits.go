@@ -229,13 +229,43 @@ func (s *Service) AdjustCredits(ctx context.Context, db bun.IDB, userID uuid.UUI
 // checkCommon validates the reason and idempotency key every change has.
 func checkCommon(reason, key string) *usermgmt.ValidationError {
 	var v *usermgmt.ValidationError
-	if utf8.RuneCountInString(reason) > maxReason {
+	if err := textError("reason", reason); err != nil {
+		v = add(v, "reason", "text", err.Message)
+	} else if utf8.RuneCountInString(reason) > maxReason {
 		v = add(v, "reason", "max", fmt.Sprintf("must be at most %d characters", maxReason))
 	}
-	if !utf8.ValidString(key) || utf8.RuneCountInString(key) > MaxIdempotencyKeyLength {
+	if err := textError("idempotency_key", key); err != nil {
+		v = add(v, "idempotency_key", "text", err.Message)
+	} else if utf8.RuneCountInString(key) > MaxIdempotencyKeyLength {
 		v = add(v, "idempotency_key", "max", fmt.Sprintf("must be valid UTF-8 of at most %d characters", MaxIdempotencyKeyLength))
 	}
 	return v
+}
+
+// textError is usermgmt.CheckText's refusal of s (a NUL byte, invalid
+// UTF-8) as the one FieldError it names, or nil.
+func textError(field, s string) *usermgmt.FieldError {
+	var verr *usermgmt.ValidationError
+	if errors.As(usermgmt.CheckText(field, s), &verr) && len(verr.Fields) > 0 {
+		return &verr.Fields[0]
+	}
+	return nil
+}
+
+// checkReason validates an operator's reason: text (usermgmt.CheckText),
+// not blank once trimmed, at most maxReason characters.
+func checkReason(reason string) error {
+	if err := usermgmt.CheckText("reason", reason); err != nil {
+		return err
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return usermgmt.Invalid("reason", "required", "is required")
+	}
+	if utf8.RuneCountInString(reason) > maxReason {
+		return usermgmt.Invalid("reason", "max", fmt.Sprintf("must be at most %d characters", maxReason))
+	}
+	return nil
 }
 
 // add appends a field error to v, creating it when nil.

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -87,14 +86,14 @@ func raise(ctx context.Context, tx bun.IDB, referrerID uuid.UUID, refereeID *uui
 func (s *Service) screen(ctx context.Context, tx bun.IDB, refereeID, referrerID uuid.UUID, velocity bool, now time.Time) ([]FlagReason, error) {
 	referee, err := s.users.GetOwnUser(asSystem(ctx), tx, refereeID)
 	if errors.Is(err, usermgmt.ErrNotFound) {
-		return nil, nil // erased: nothing left to compare
+		return []FlagReason{}, nil // erased: nothing left to compare
 	}
 	if err != nil {
 		return nil, err
 	}
 	referrer, err := s.users.GetOwnUser(asSystem(ctx), tx, referrerID)
 	if errors.Is(err, usermgmt.ErrNotFound) {
-		return nil, nil
+		return []FlagReason{}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -154,6 +153,9 @@ WHERE a.user_id = ? AND b.user_id = ?`, refereeID, referrerID).Scan(ctx, &shared
 			}
 			out = append(out, FlagVelocity)
 		}
+	}
+	if out == nil {
+		out = []FlagReason{} // JSON [], never null
 	}
 	return out, nil
 }
@@ -347,13 +349,10 @@ func (s *Service) ListFlags(ctx context.Context, db bun.IDB, actor uuid.UUID, q 
 // Returns a *usermgmt.PermissionError, a *usermgmt.ValidationError,
 // ErrNotFound, or ErrConflict for a flag cleared already.
 func (s *Service) ClearFlag(ctx context.Context, db bun.IDB, actor, flagID uuid.UUID, reason string) (*Flag, error) {
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
 	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return nil, usermgmt.Invalid("reason", "required", "is required")
-	}
-	if utf8.RuneCountInString(reason) > maxReason {
-		return nil, usermgmt.Invalid("reason", "max", fmt.Sprintf("must be at most %d characters", maxReason))
-	}
 	var out *Flag
 	err := inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		op, err := s.users.Authorize(ctx, tx, actor, PermManageFlags)

@@ -63,13 +63,15 @@ WHERE user_id = ? AND referral_status = ? AND erased_at IS NULL RETURNING referr
 				return ErrNotFound
 			}
 			out = &Qualification{RefereeID: refereeID, ReferrerID: *a.ReferrerID, Status: a.Status,
-				Rewarded: a.Status == StatusRewarded, AlreadyQualified: true, QualifiedAt: a.QualifiedAt}
+				Rewarded: a.Status == StatusRewarded, AlreadyQualified: true, QualifiedAt: a.QualifiedAt,
+				Grants: []Entry{}, Flags: []FlagReason{}}
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("referral: qualify: %w", err)
 		}
-		out = &Qualification{RefereeID: refereeID, ReferrerID: referrerID, Status: StatusUnrewarded, QualifiedAt: &now}
+		out = &Qualification{RefereeID: refereeID, ReferrerID: referrerID, Status: StatusUnrewarded, QualifiedAt: &now,
+			Grants: []Entry{}, Flags: []FlagReason{}}
 		var consumed *CreditChange
 		err = tx.RunInTx(ctx, nil, func(ctx context.Context, sp bun.Tx) error {
 			var err error

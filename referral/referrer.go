@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -59,6 +58,9 @@ func (s *Service) Attach(ctx context.Context, db bun.IDB, refereeID uuid.UUID, c
 	norm, ok := NormalizeCode(code)
 	if !ok {
 		return nil, usermgmt.Invalid("code", "format", fmt.Sprintf("must be %d characters of 0-9 and A-Z without I, L, O, U", CodeLength))
+	}
+	if err := usermgmt.CheckText("device_id", sig.DeviceID); err != nil {
+		return nil, err
 	}
 	if len(sig.DeviceID) > 1024 {
 		return nil, usermgmt.Invalid("device_id", "max", "must be at most 1024 bytes")
@@ -113,13 +115,10 @@ func (s *Service) Attach(ctx context.Context, db bun.IDB, refereeID uuid.UUID, c
 // ErrNotFound (the referee or the new referrer unknown or erased),
 // ErrSelfReferral or ErrCycle.
 func (s *Service) ChangeReferrer(ctx context.Context, db bun.IDB, actor, refereeID uuid.UUID, referrerID *uuid.UUID, reason string) (*Referral, error) {
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
 	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return nil, usermgmt.Invalid("reason", "required", "is required")
-	}
-	if utf8.RuneCountInString(reason) > maxReason {
-		return nil, usermgmt.Invalid("reason", "max", fmt.Sprintf("must be at most %d characters", maxReason))
-	}
 	var out *Referral
 	err := inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		op, err := s.users.Authorize(ctx, tx, actor, PermChangeReferrer)
@@ -143,7 +142,7 @@ func (s *Service) ChangeReferrer(ctx context.Context, db bun.IDB, actor, referee
 		if err != nil {
 			return err
 		}
-		out = &Referral{RefereeID: refereeID, ReferrerID: after.ReferrerID, ReferredAt: after.ReferredAt, Status: after.Status}
+		out = &Referral{RefereeID: refereeID, ReferrerID: after.ReferrerID, ReferredAt: after.ReferredAt, Status: after.Status, Flags: []FlagReason{}}
 		if sameID(before.ReferrerID, after.ReferrerID) {
 			return nil
 		}

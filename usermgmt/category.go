@@ -107,9 +107,14 @@ func (s *Service) UserCategories(ctx context.Context, db bun.IDB, userID uuid.UU
 
 // SetUserCategories replaces a user's set of categories in one call, on
 // behalf of an operator holding PermEditCategories; audited with the old
-// and new category IDs. Returns a *PermissionError, ErrNotFound, or a
-// *ValidationError naming category_ids for an unknown category.
-func (s *Service) SetUserCategories(ctx context.Context, db bun.IDB, actor, userID uuid.UUID, ids []uuid.UUID) ([]Category, error) {
+// and new category IDs. With [IfVersion] the change happens only at the
+// version the operator read, and is one version. The user's row is updated
+// (and so locked) before the categories are replaced, so that concurrent
+// replacements queue instead of colliding. Returns a *PermissionError,
+// ErrNotFound, ErrStaleVersion, or a *ValidationError naming category_ids
+// for an unknown category.
+func (s *Service) SetUserCategories(ctx context.Context, db bun.IDB, actor, userID uuid.UUID, ids []uuid.UUID, opts ...WriteOption) ([]Category, error) {
+	wo := collectWriteOptions(opts)
 	want := map[uuid.UUID]bool{}
 	for _, id := range ids {
 		want[id] = true
@@ -121,6 +126,10 @@ func (s *Service) SetUserCategories(ctx context.Context, db bun.IDB, actor, user
 			return err
 		}
 		u, err := getLiveUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		expect, err := wo.expect(u)
 		if err != nil {
 			return err
 		}
@@ -137,6 +146,11 @@ func (s *Service) SetUserCategories(ctx context.Context, db bun.IDB, actor, user
 		if err != nil {
 			return err
 		}
+		u.UpdatedAt = s.clock()
+		if err := updateUserColumns(ctx, tx, u, expect); err != nil {
+			return err
+		}
+		wo.report(u.Version)
 		if _, err := tx.NewDelete().Model((*userCategory)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
 			return fmt.Errorf("usermgmt: set categories: %w", err)
 		}
@@ -148,10 +162,6 @@ func (s *Service) SetUserCategories(ctx context.Context, db bun.IDB, actor, user
 			if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
 				return fmt.Errorf("usermgmt: set categories: %w", err)
 			}
-		}
-		u.UpdatedAt = s.clock()
-		if err := updateUserColumns(ctx, tx, u, u.Version); err != nil {
-			return err
 		}
 		if out, err = s.UserCategories(ctx, tx, userID); err != nil {
 			return err

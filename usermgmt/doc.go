@@ -72,7 +72,13 @@
 // the same error after the same work, so it cannot reveal who has an
 // account. Updates are partial ([UserUpdate]: nil fields are kept) and
 // guarded by the version: a stale version returns [ErrStaleVersion] and
-// writes nothing.
+// writes nothing. The operator's other writes about a user (status, fees,
+// categories, verifications, password) take the version the operator
+// read through [IfVersion]: the change and its one version bump are one
+// UPDATE in the write's transaction, so one write moves the version by
+// exactly 1; a guarded write that changes nothing still claims the
+// version (decision: of concurrent writers at one version exactly one
+// succeeds).
 //
 // # Status policy
 //

@@ -57,10 +57,14 @@ func (s *Service) feeCard(ctx context.Context, db bun.IDB, u *User) (*UserFees, 
 // but ignored. Audited with the old and new override (fees are not
 // personal data).
 //
-// Returns a *PermissionError, ErrNotFound, or the fees package's
-// *ValidationError naming the bad field (percent outside 0–100, negative
-// or over-precise fixed amount).
-func (s *Service) SetUserFees(ctx context.Context, db bun.IDB, actor, userID uuid.UUID, o fees.Override) (*UserFees, error) {
+// With [IfVersion] the change happens only at the version the operator
+// read, and is one version.
+//
+// Returns a *PermissionError, ErrNotFound, ErrStaleVersion, or the fees
+// package's *ValidationError naming the bad field (percent outside 0–100,
+// negative or over-precise fixed amount).
+func (s *Service) SetUserFees(ctx context.Context, db bun.IDB, actor, userID uuid.UUID, o fees.Override, opts ...WriteOption) (*UserFees, error) {
+	wo := collectWriteOptions(opts)
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
@@ -71,6 +75,10 @@ func (s *Service) SetUserFees(ctx context.Context, db bun.IDB, actor, userID uui
 			return err
 		}
 		u, err := getLiveUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		expect, err := wo.expect(u)
 		if err != nil {
 			return err
 		}
@@ -85,9 +93,10 @@ func (s *Service) SetUserFees(ctx context.Context, db bun.IDB, actor, userID uui
 		}
 		before := u.Fees
 		u.Fees, u.UpdatedAt = o, s.clock()
-		if err := updateUserColumns(ctx, tx, u, u.Version, "fee_use_standard", "fee_asker_percent", "fee_asker_fixed", "fee_offeror_percent", "fee_offeror_fixed"); err != nil {
+		if err := updateUserColumns(ctx, tx, u, expect, "fee_use_standard", "fee_asker_percent", "fee_asker_fixed", "fee_offeror_percent", "fee_offeror_fixed"); err != nil {
 			return err
 		}
+		wo.report(u.Version)
 		if _, err := s.RecordAudit(ctx, tx, AuditEntry{
 			OperatorID: &op.ID, UserID: &userID, Action: ActionFeesSet, Fields: []string{"fees"},
 			Before: map[string]any{"fees": before}, After: map[string]any{"fees": o},

@@ -105,9 +105,13 @@ func (s *Service) OnPasswordSet(h PasswordHook) {
 // confirmation must match and the password pass CheckPassword. The change
 // is audited (never the password) and the password hooks are called.
 //
-// Returns a *PermissionError, ErrNotFound, or a *ValidationError naming
-// password or confirmation.
-func (s *Service) SetPassword(ctx context.Context, db bun.IDB, actor, userID uuid.UUID, pc PasswordChange) error {
+// With [IfVersion] the change happens only at the version the operator
+// read, and is one version.
+//
+// Returns a *PermissionError, ErrNotFound, ErrStaleVersion, or a
+// *ValidationError naming password or confirmation.
+func (s *Service) SetPassword(ctx context.Context, db bun.IDB, actor, userID uuid.UUID, pc PasswordChange, opts ...WriteOption) error {
+	wo := collectWriteOptions(opts)
 	if err := s.CheckPassword("password", pc.Password); err != nil {
 		return err
 	}
@@ -131,10 +135,15 @@ func (s *Service) SetPassword(ctx context.Context, db bun.IDB, actor, userID uui
 		if err != nil {
 			return err
 		}
-		u.PasswordHash, u.PasswordTemporary, u.UpdatedAt = hash, temporary, s.clock()
-		if err := updateUserColumns(ctx, tx, u, u.Version, "password_hash", "password_temporary"); err != nil {
+		expect, err := wo.expect(u)
+		if err != nil {
 			return err
 		}
+		u.PasswordHash, u.PasswordTemporary, u.UpdatedAt = hash, temporary, s.clock()
+		if err := updateUserColumns(ctx, tx, u, expect, "password_hash", "password_temporary"); err != nil {
+			return err
+		}
+		wo.report(u.Version)
 		if _, err := s.RecordAudit(ctx, tx, AuditEntry{
 			OperatorID: &op.ID, UserID: &userID, Action: ActionPasswordSet, Fields: []string{"password"},
 			After: map[string]any{"temporary": temporary},

@@ -46,9 +46,13 @@ func (s *Service) hooks() []StatusHook {
 // and the status hooks run in one transaction. Setting the status the user
 // already has changes nothing and records nothing.
 //
-// Returns a *PermissionError (ErrForbidden), ErrNotFound, or a
-// *ValidationError for an unknown status or an empty reason.
-func (s *Service) ChangeStatus(ctx context.Context, db bun.IDB, actor, userID uuid.UUID, to Status, reason string) (*User, error) {
+// With [IfVersion] the change happens only at the version the operator
+// read, and is one version.
+//
+// Returns a *PermissionError (ErrForbidden), ErrNotFound, ErrStaleVersion,
+// or a *ValidationError for an unknown status or an empty reason.
+func (s *Service) ChangeStatus(ctx context.Context, db bun.IDB, actor, userID uuid.UUID, to Status, reason string, opts ...WriteOption) (*User, error) {
+	wo := collectWriteOptions(opts)
 	reason = strings.TrimSpace(reason)
 	verr := &ValidationError{}
 	checkTexts(struct {
@@ -75,16 +79,21 @@ func (s *Service) ChangeStatus(ctx context.Context, db bun.IDB, actor, userID uu
 		if err != nil {
 			return err
 		}
+		expect, err := wo.expect(u)
+		if err != nil {
+			return err
+		}
 		out = u
 		if u.Status == to {
-			return nil
+			return wo.claim(ctx, tx, u, expect)
 		}
 		from := u.Status
 		u.Status = to
 		u.UpdatedAt = s.clock()
-		if err := updateUserColumns(ctx, tx, u, u.Version, "status"); err != nil {
+		if err := updateUserColumns(ctx, tx, u, expect, "status"); err != nil {
 			return err
 		}
+		wo.report(u.Version)
 		if _, err := s.RecordAudit(ctx, tx, AuditEntry{
 			OperatorID: &op.ID, UserID: &u.ID, Action: ActionStatusChange, Reason: reason,
 			Fields: []string{"status"}, Before: map[string]any{"status": from}, After: map[string]any{"status": to},

@@ -26,10 +26,11 @@ type VerificationUpdate struct {
 
 // SetVerifications sets verification flags on behalf of an operator holding
 // PermEditVerifications, recording the operator and the time on each flag
-// that changes; audited with old and new values. Returns a
-// *PermissionError or ErrNotFound.
-func (s *Service) SetVerifications(ctx context.Context, db bun.IDB, actor, userID uuid.UUID, upd VerificationUpdate) (*Verifications, error) {
-	return s.setVerifications(ctx, db, &actor, userID, upd)
+// that changes; audited with old and new values. With [IfVersion] the
+// change happens only at the version the operator read, and is one
+// version. Returns a *PermissionError, ErrNotFound or ErrStaleVersion.
+func (s *Service) SetVerifications(ctx context.Context, db bun.IDB, actor, userID uuid.UUID, upd VerificationUpdate, opts ...WriteOption) (*Verifications, error) {
+	return s.setVerifications(ctx, db, &actor, userID, upd, collectWriteOptions(opts))
 }
 
 // SetVerificationBySystem sets one flag for an automatic flow (an email
@@ -40,7 +41,7 @@ func (s *Service) SetVerificationBySystem(ctx context.Context, db bun.IDB, userI
 	return s.RecordVerification(ctx, db, userID, kind, verified, nil)
 }
 
-func (s *Service) setVerifications(ctx context.Context, db bun.IDB, actor *uuid.UUID, userID uuid.UUID, upd VerificationUpdate) (*Verifications, error) {
+func (s *Service) setVerifications(ctx context.Context, db bun.IDB, actor *uuid.UUID, userID uuid.UUID, upd VerificationUpdate, wo writeOptions) (*Verifications, error) {
 	var out *Verifications
 	err := inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		if actor != nil {
@@ -49,6 +50,10 @@ func (s *Service) setVerifications(ctx context.Context, db bun.IDB, actor *uuid.
 			}
 		}
 		u, err := getLiveUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		expect, err := wo.expect(u)
 		if err != nil {
 			return err
 		}
@@ -69,12 +74,13 @@ func (s *Service) setVerifications(ctx context.Context, db bun.IDB, actor *uuid.
 		apply("phone", &u.Verifications.Phone, upd.Phone)
 		out = &u.Verifications
 		if len(fields) == 0 {
-			return nil
+			return wo.claim(ctx, tx, u, expect)
 		}
 		u.UpdatedAt = now
-		if err := updateUserColumns(ctx, tx, u, u.Version, columns...); err != nil {
+		if err := updateUserColumns(ctx, tx, u, expect, columns...); err != nil {
 			return err
 		}
+		wo.report(u.Version)
 		if actor == nil {
 			return nil
 		}

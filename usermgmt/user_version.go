@@ -11,10 +11,12 @@ import (
 )
 
 // ClaimUserVersion is the optimistic-concurrency guard of a write that
-// the caller makes of library calls inside its own transaction tx, such
-// as a host's "PUT fees" handler that must refuse an edit made on a stale
-// page: it checks that user id is at version and moves it to the next
-// version. The UPDATE also locks the user's row until tx ends, so that
+// the caller makes of its own statements inside its own transaction tx:
+// it checks that user id is at version and moves it to the next version.
+// A write made of one library call takes [IfVersion] instead (ChangeStatus,
+// SetUserFees, SetUserCategories, SetVerifications, SetPassword): those
+// calls bump the version themselves, so claiming it first would move it
+// twice. The UPDATE also locks the user's row until tx ends, so that
 // concurrent writers queue behind the first one and then find the version
 // gone (ErrStaleVersion) instead of colliding half-way through their own
 // writes (unique violations, deadlocks).

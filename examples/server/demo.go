@@ -98,7 +98,7 @@ func (a *app) seedDemo(ctx context.Context, out io.Writer) (bool, error) {
 	start := time.Now()
 	var createdAt time.Time
 	cheap, err := usermgmt.New(usermgmt.Config{Argon2: usermgmt.Argon2Params{Memory: 1024, Iterations: 1, Parallelism: 1}, BankKeys: a.bankKeys(),
-		Now: func() time.Time { return createdAt }})
+		Now: func() time.Time { return createdAt }, Permissions: demoPermissions()})
 	if err != nil {
 		return false, err
 	}
@@ -133,6 +133,7 @@ func (a *app) seedDemo(ctx context.Context, out io.Writer) (bool, error) {
 			cats = append(cats, cat.ID)
 		}
 		var emails []string
+		var seeded []*usermgmt.User
 		ids := map[string]uuid.UUID{}
 		for i := range demoUsers {
 			// Oldest first, a few hours to a few days apart.
@@ -142,10 +143,17 @@ func (a *app) seedDemo(ctx context.Context, out io.Writer) (bool, error) {
 				return fmt.Errorf("demo user %d: %w", i, err)
 			}
 			emails = append(emails, u.Email)
+			seeded = append(seeded, u)
 			ids[u.Email] = u.ID
 			if err := a.decorate(ctx, tx, admin, u, rng, cats, emails, ids); err != nil {
 				return fmt.Errorf("demo user %d: %w", i, err)
 			}
+		}
+		if err := a.seedReferrals(ctx, tx, cheap, admin, opIDs[usermgmt.RoleFinance], seeded, rng); err != nil {
+			return fmt.Errorf("demo referrals: %w", err)
+		}
+		if err := a.seedActivity(ctx, tx, seeded, rng); err != nil {
+			return fmt.Errorf("demo activity: %w", err)
 		}
 		return nil
 	})

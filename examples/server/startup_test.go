@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -45,27 +46,43 @@ func TestDemoSeed(t *testing.T) {
 		t.Fatalf("%d users", n)
 	}
 	for what, q := range map[string]string{
-		"in review":                 "SELECT count(*) FROM userdesk_users WHERE status = 'in_review'",
-		"invalidated":               "SELECT count(*) FROM userdesk_users WHERE status = 'invalidated'",
-		"organizations":             "SELECT count(*) FROM userdesk_users WHERE user_type = 'organization'",
-		"both roles":                "SELECT count(*) FROM (SELECT user_id FROM userdesk_user_roles GROUP BY user_id HAVING count(*) = 2) AS b",
-		"fees customized with zero": "SELECT count(*) FROM userdesk_users WHERE fee_offeror_percent = '0'",
-		"fees customized, empty":    "SELECT count(*) FROM userdesk_users WHERE fee_asker_percent IS NOT NULL AND fee_offeror_percent IS NULL",
-		"use standard, kept":        "SELECT count(*) FROM userdesk_users WHERE fee_use_standard AND fee_asker_percent IS NOT NULL",
-		"categories":                "SELECT count(*) FROM userdesk_user_categories",
-		"guests":                    "SELECT count(*) FROM userdesk_guests",
-		"bank accounts":             "SELECT count(*) FROM userdesk_bank_accounts",
-		"psp":                       "SELECT count(*) FROM userdesk_users WHERE psp_provider <> ''",
-		"listings":                  "SELECT count(*) FROM userdesk_users WHERE listings_count > 0",
-		"languages beyond one":      "SELECT count(*) FROM userdesk_user_languages WHERE language = 'en'",
-		"pictures":                  "SELECT count(*) FROM userdesk_users WHERE picture_url LIKE 'http://front.test/demo/pictures/%.svg'",
-		"accepted guests":           "SELECT count(*) FROM userdesk_guests WHERE accepted_at IS NOT NULL AND guest_user_id IS NOT NULL",
-		"users created a year ago":  "SELECT count(*) FROM userdesk_users WHERE created_at < '" + time.Now().AddDate(-1, 0, 0).UTC().Format("2006-01-02") + "'",
-		"users created this month":  "SELECT count(*) FROM userdesk_users WHERE created_at > '" + time.Now().AddDate(0, -1, 0).UTC().Format("2006-01-02") + "'",
-		"the letter Ø":              "SELECT count(*) FROM userdesk_users WHERE last_name LIKE 'Ø%'",
-		"the letter Ł":              "SELECT count(*) FROM userdesk_users WHERE first_name LIKE 'Ł%'",
-		"the letter ı":              "SELECT count(*) FROM userdesk_users WHERE last_name LIKE '%ı%'",
-		"the letter ß":              "SELECT count(*) FROM userdesk_users WHERE last_name LIKE '%ß%'",
+		"in review":                  "SELECT count(*) FROM userdesk_users WHERE status = 'in_review'",
+		"invalidated":                "SELECT count(*) FROM userdesk_users WHERE status = 'invalidated'",
+		"organizations":              "SELECT count(*) FROM userdesk_users WHERE user_type = 'organization'",
+		"both roles":                 "SELECT count(*) FROM (SELECT user_id FROM userdesk_user_roles GROUP BY user_id HAVING count(*) = 2) AS b",
+		"fees customized with zero":  "SELECT count(*) FROM userdesk_users WHERE fee_offeror_percent = '0'",
+		"fees customized, empty":     "SELECT count(*) FROM userdesk_users WHERE fee_asker_percent IS NOT NULL AND fee_offeror_percent IS NULL",
+		"use standard, kept":         "SELECT count(*) FROM userdesk_users WHERE fee_use_standard AND fee_asker_percent IS NOT NULL",
+		"categories":                 "SELECT count(*) FROM userdesk_user_categories",
+		"guests":                     "SELECT count(*) FROM userdesk_guests",
+		"bank accounts":              "SELECT count(*) FROM userdesk_bank_accounts",
+		"psp":                        "SELECT count(*) FROM userdesk_users WHERE psp_provider <> ''",
+		"listings":                   "SELECT count(*) FROM userdesk_users WHERE listings_count > 0",
+		"languages beyond one":       "SELECT count(*) FROM userdesk_user_languages WHERE language = 'en'",
+		"pictures":                   "SELECT count(*) FROM userdesk_users WHERE picture_url LIKE 'http://front.test/demo/pictures/%.svg'",
+		"accepted guests":            "SELECT count(*) FROM userdesk_guests WHERE accepted_at IS NOT NULL AND guest_user_id IS NOT NULL",
+		"users created a year ago":   "SELECT count(*) FROM userdesk_users WHERE created_at < '" + time.Now().AddDate(-1, 0, 0).UTC().Format("2006-01-02") + "'",
+		"users created this month":   "SELECT count(*) FROM userdesk_users WHERE created_at > '" + time.Now().AddDate(0, -1, 0).UTC().Format("2006-01-02") + "'",
+		"the letter Ø":               "SELECT count(*) FROM userdesk_users WHERE last_name LIKE 'Ø%'",
+		"the letter Ł":               "SELECT count(*) FROM userdesk_users WHERE first_name LIKE 'Ł%'",
+		"the letter ı":               "SELECT count(*) FROM userdesk_users WHERE last_name LIKE '%ı%'",
+		"the letter ß":               "SELECT count(*) FROM userdesk_users WHERE last_name LIKE '%ß%'",
+		"referral accounts for all":  "SELECT count(*) FROM userdesk_referral_accounts HAVING count(*) = " + strconv.Itoa(demoUsers),
+		"referred users":             "SELECT count(*) FROM userdesk_referral_accounts WHERE referrer_id IS NOT NULL",
+		"referral trees (depth 2)":   "SELECT count(*) FROM userdesk_referral_accounts a JOIN userdesk_referral_accounts p ON p.user_id = a.referrer_id WHERE p.referrer_id IS NOT NULL",
+		"rewarded referrals":         "SELECT count(*) FROM userdesk_referral_accounts WHERE referral_status = 'rewarded'",
+		"credits consumed":           "SELECT count(*) FROM userdesk_referral_credit_entries WHERE kind = 'consumed'",
+		"credits stepped":            "SELECT count(*) FROM userdesk_referral_credit_entries WHERE kind = 'operator_step'",
+		"credits set":                "SELECT count(*) FROM userdesk_referral_credit_entries WHERE kind = 'operator_set'",
+		"credits granted":            "SELECT count(*) FROM userdesk_referral_credit_entries WHERE kind = 'granted'",
+		"past App reservations":      "SELECT count(*) FROM userdesk_reservations WHERE channel = 'app' AND visit_at < '" + time.Now().UTC().Format("2006-01-02") + "'",
+		"future App reservations":    "SELECT count(*) FROM userdesk_reservations WHERE channel = 'app' AND visit_at > '" + time.Now().AddDate(0, 0, 1).UTC().Format("2006-01-02") + "'",
+		"Bot reservations":           "SELECT count(*) FROM userdesk_reservations WHERE channel = 'bot' AND bot_kind = 'whatsapp'",
+		"other channels":             "SELECT count(*) FROM userdesk_reservations WHERE channel IN ('web', 'back_office')",
+		"events for every user":      "SELECT count(*) FROM (SELECT user_id FROM userdesk_events GROUP BY user_id HAVING count(*) >= 20) AS e HAVING count(*) = " + strconv.Itoa(demoUsers),
+		"users with over 200 events": "SELECT count(*) FROM (SELECT user_id FROM userdesk_events GROUP BY user_id HAVING count(*) > 200) AS e",
+		"previous devices":           "SELECT count(*) FROM userdesk_devices WHERE device_id LIKE 'demo-old-phone-%'",
+		"bot devices":                "SELECT count(*) FROM userdesk_devices WHERE kind = 'whatsapp'",
 	} {
 		if count(q) == 0 {
 			t.Errorf("demo data has no %s", what)

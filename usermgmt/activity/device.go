@@ -206,8 +206,14 @@ func (s *Service) RevokeDevice(ctx context.Context, db bun.IDB, actor, userID uu
 }
 
 // RevokeOwnDevice is RevokeDevice for the user themself ("log out this
-// phone"); the audit record has no operator.
+// phone"); the audit record has no operator. Never under an impersonation,
+// whatever its scope (usermgmt.ErrUnderImpersonation, as for
+// usermgmt.ChangeOwnPassword): an operator revokes a device with
+// RevokeDevice, under their own name and with a reason.
 func (s *Service) RevokeOwnDevice(ctx context.Context, db bun.IDB, userID uuid.UUID, deviceID string) (*Device, error) {
+	if err := usermgmt.NotImpersonated(ctx); err != nil {
+		return nil, err
+	}
 	var out *Device
 	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var err error

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/internal/dbtest"
@@ -145,6 +146,18 @@ func TestRevokeDevice(t *testing.T) {
 		// Revoking again without new sessions is a no-op (no audit).
 		if _, err := e.act.RevokeDevice(e.ctx, db, e.support, u.ID, "tablet", "again"); err != nil {
 			t.Fatal(err)
+		}
+		// Under an impersonation, whatever its scope, the user's own
+		// revoke is refused and changes nothing.
+		imp := usermgmt.WithImpersonator(e.ctx, usermgmt.Impersonator{OperatorID: e.support, TokenID: uuid.New()})
+		if _, err := e.act.RevokeOwnDevice(imp, db, u.ID, "phone"); !errors.Is(err, usermgmt.ErrUnderImpersonation) {
+			t.Fatalf("own revoke under impersonation: %v", err)
+		}
+		if _, err := e.users.ResolveSession(e.ctx, db, usermgmt.UserSession, otherTok); err != nil {
+			t.Fatalf("a refused revoke ended the session: %v", err)
+		}
+		if n := count(t, db, "SELECT count(*) FROM userdesk_devices WHERE device_id = 'phone' AND revoked_at IS NULL AND push_token = 'tok-phone'"); n != 1 {
+			t.Fatal("a refused revoke changed the device")
 		}
 		// The user revokes their own phone: audited without operator.
 		if _, err := e.act.RevokeOwnDevice(e.ctx, db, u.ID, "phone"); err != nil {

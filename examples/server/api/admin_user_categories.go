@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/usermgmt"
 )
@@ -29,8 +28,8 @@ func (a *API) userCategories(w http.ResponseWriter, r *http.Request, op *usermgm
 		return usermgmt.Invalid("category_ids", "required", "is required: a list, empty to clear")
 	}
 	var cs []usermgmt.Category
-	version, err := a.versioned(r, op, usermgmt.PermEditCategories, id, req.Version, func(ctx context.Context, tx bun.Tx) error {
-		cs, err = a.users.SetUserCategories(ctx, tx, op.ID, id, req.CategoryIDs)
+	version, err := a.versioned(r, req.Version, func(ctx context.Context, guard usermgmt.WriteOption) error {
+		cs, err = a.users.SetUserCategories(ctx, a.db, op.ID, id, req.CategoryIDs, guard)
 		return err
 	})
 	if err != nil {

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/uptrace/bun"
-
 	"github.com/userdesk/userdesk/fees"
 	"github.com/userdesk/userdesk/usermgmt"
 )
@@ -58,8 +56,8 @@ func (a *API) userFeesPut(w http.ResponseWriter, r *http.Request, op *usermgmt.O
 		return jsonProblem(err)
 	}
 	var f *usermgmt.UserFees
-	version, err = a.versioned(r, op, usermgmt.PermEditFees, id, version, func(ctx context.Context, tx bun.Tx) error {
-		f, err = a.users.SetUserFees(ctx, tx, op.ID, id, o)
+	version, err = a.versioned(r, version, func(ctx context.Context, guard usermgmt.WriteOption) error {
+		f, err = a.users.SetUserFees(ctx, a.db, op.ID, id, o, guard)
 		return err
 	})
 	if err != nil {

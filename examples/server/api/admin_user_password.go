@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/uptrace/bun"
-
 	"github.com/userdesk/userdesk/usermgmt"
 )
 
@@ -25,8 +23,8 @@ func (a *API) userPassword(w http.ResponseWriter, r *http.Request, op *usermgmt.
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	version, err := a.versioned(r, op, usermgmt.PermSetPassword, id, req.Version, func(ctx context.Context, tx bun.Tx) error {
-		return a.users.SetPassword(ctx, tx, op.ID, id, req.PasswordChange)
+	version, err := a.versioned(r, req.Version, func(ctx context.Context, guard usermgmt.WriteOption) error {
+		return a.users.SetPassword(ctx, a.db, op.ID, id, req.PasswordChange, guard)
 	})
 	if err != nil {
 		return err

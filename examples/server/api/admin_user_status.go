@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/uptrace/bun"
-
 	"github.com/userdesk/userdesk/usermgmt"
 )
 
@@ -26,8 +24,8 @@ func (a *API) userStatus(w http.ResponseWriter, r *http.Request, op *usermgmt.Op
 		return err
 	}
 	var u *usermgmt.User
-	version, err := a.versioned(r, op, usermgmt.PermChangeStatus, id, req.Version, func(ctx context.Context, tx bun.Tx) error {
-		u, err = a.users.ChangeStatus(ctx, tx, op.ID, id, req.Status, req.Reason)
+	version, err := a.versioned(r, req.Version, func(ctx context.Context, guard usermgmt.WriteOption) error {
+		u, err = a.users.ChangeStatus(ctx, a.db, op.ID, id, req.Status, req.Reason, guard)
 		return err
 	})
 	if err != nil {

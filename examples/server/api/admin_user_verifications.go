@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/uptrace/bun"
-
 	"github.com/userdesk/userdesk/usermgmt"
 )
 
@@ -25,8 +23,8 @@ func (a *API) userVerifications(w http.ResponseWriter, r *http.Request, op *user
 		return err
 	}
 	var v *usermgmt.Verifications
-	version, err := a.versioned(r, op, usermgmt.PermEditVerifications, id, req.Version, func(ctx context.Context, tx bun.Tx) error {
-		v, err = a.users.SetVerifications(ctx, tx, op.ID, id, req.VerificationUpdate)
+	version, err := a.versioned(r, req.Version, func(ctx context.Context, guard usermgmt.WriteOption) error {
+		v, err = a.users.SetVerifications(ctx, a.db, op.ID, id, req.VerificationUpdate, guard)
 		return err
 	})
 	if err != nil {

@@ -15,7 +15,8 @@ import (
 
 // TestConcurrentPutsNever500: parallel PUTs of categories, fees, status
 // and verifications with the same version get exactly one 200 and 409 for
-// the others, never a 500 (unique violations, deadlocks) nor a lost edit.
+// the others, never a 500 (unique violations, deadlocks) nor a lost edit,
+// and the one write moves the version by exactly 1.
 func TestConcurrentPutsNever500(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
@@ -69,8 +70,8 @@ func TestConcurrentPutsNever500(t *testing.T) {
 					if ok.Load() != 1 || conflict.Load() != 7 {
 						t.Fatalf("round %d: %d answered 200, %d 409; want 1 and 7", round, ok.Load(), conflict.Load())
 					}
-					if after := e.version(uid); after <= v {
-						t.Fatalf("version %d after the round, was %d", after, v)
+					if after := e.version(uid); after != v+1 {
+						t.Fatalf("version %d after the round, was %d: one write must move it by exactly 1", after, v)
 					}
 				}
 			})

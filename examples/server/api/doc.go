@@ -36,7 +36,9 @@
 //     413 body_too_large before any of it is read; the server then reads
 //     and discards up to 64 MiB of it so that a client that sends the
 //     whole body without waiting for 100-continue reads the 413 instead of
-//     a connection reset. A chunked body is cut off at the limit.
+//     a connection reset. A chunked body (no Content-Length) is read up
+//     to the limit before any handler runs, and one that goes past it is
+//     answered the same 413 and drained the same way, whatever the route.
 //   - Database failures (lost connections, timeouts, PostgreSQL classes
 //     08, 53, 57, serialization failures and deadlocks, SQLite busy and
 //     locked) are 503 database_unavailable with Retry-After, never 401:
@@ -52,10 +54,12 @@
 //     stored as SHA-256 hashes: no email or address in clear.
 //   - Every state-changing PUT about a user (status, fees, categories,
 //     verifications, password) takes the user's version, as the version
-//     field or If-Match, like PATCH: usermgmt.ClaimUserVersion checks the
-//     write's permission and claims the version first in the write's
-//     transaction, locking the user, so concurrent writers get one 200 and
-//     409 version_conflict (never a 500 or a lost edit). The answer carries
+//     field or If-Match, like PATCH: the library write takes it
+//     (usermgmt.IfVersion), checks the write's permission, then the
+//     version, and makes the change with one version bump in the UPDATE
+//     that locks the user, so concurrent writers get one 200 and 409
+//     version_conflict (never a 500 or a lost edit), and one write moves
+//     the version by exactly 1. The answer carries
 //     the new version and is built from what the transaction returned; a
 //     PATCH whose detail view cannot be read after its commit answers the
 //     updated user rather than an error. Operator roles and activity are

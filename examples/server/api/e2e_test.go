@@ -411,7 +411,14 @@ func TestBadInputChangesNothing(t *testing.T) {
 		user := e.anon.as(session)
 		// A customized fee that a misspelt field or a null body must not reset.
 		admin.json("PUT", "/admin/v1/users/"+uid+"/fees", map[string]any{"version": 1, "asker_percent": "20"}, 200)
+		// A category the user is in, that a refused write must neither
+		// drop nor rename, nor add to.
+		cat := admin.json("POST", "/admin/v1/categories", map[string]any{"slug": "florists", "name": "Florists"}, 201)
+		admin.json("PUT", "/admin/v1/users/"+uid+"/categories", map[string]any{"version": 2, "category_ids": []any{cat["id"]}}, 200)
 		before := admin.json("GET", "/admin/v1/users/"+uid, nil, 200)
+		categoriesBefore := admin.json("GET", "/admin/v1/categories", nil, 200)
+		settingsBefore := admin.json("GET", "/admin/v1/settings", nil, 200)
+		referralBefore := admin.json("GET", "/admin/v1/users/"+uid+"/referral", nil, 200)
 		huge := `{"reason": "` + strings.Repeat("x", DefaultMaxBodyBytes) + `"}`
 		u := "/admin/v1/users/" + uid
 		type badRow struct {
@@ -507,6 +514,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 			{"PUT", u + "/referral/referrer", `{ "referrer_id": "` + uid + `", "reason": "self" }`, 400},
 			{"POST", "/admin/v1/referral/flags/not-a-uuid/clear", `{"reason": "x"}`, 400},
 			{"POST", "/admin/v1/referral/flags/" + uuid.NewString() + "/clear", `{"reason": ""}`, 400},
+			{"PUT", u + "/referral/credits", `{"version": 1, "to": 2, "reason": "ticket\u0000"}`, 400},
+			{"PUT", u + "/referral/credits", `{"version": 1, "to": 2, "reason": "ok", "idempotency_key": "k\u0000"}`, 400},
+			{"POST", u + "/referral/credit-steps", `{"delta": 1, "reason": "ticket\u0000"}`, 400},
+			{"PUT", u + "/referral/referrer", `{"referrer_id": null, "reason": "ticket\u0000"}`, 400},
+			{"POST", "/admin/v1/referral/flags/" + uuid.NewString() + "/clear", `{"reason": "ticket\u0000"}`, 400},
 			{"POST", u + "/devices/some-phone/revoke", `{"reason": ""}`, 400},
 			{"POST", u + "/devices/some-phone/revoke", `{"why": "lost"}`, 400},
 			{"POST", "/admin/v1/users/NOT-A-UUID/password-reset", ``, 400},
@@ -624,7 +636,22 @@ func TestBadInputChangesNothing(t *testing.T) {
 		if fmt.Sprint(before) != fmt.Sprint(after) {
 			t.Fatalf("bad input changed the user:\n%v\n%v", before, after)
 		}
-		if n := admin.json("GET", "/admin/v1/users/"+uid+"/audit", nil, 200)["items"].([]any); len(n) != 2 { // the fee set above, and the SevenRooms link at registration
+		if after := admin.json("GET", "/admin/v1/categories", nil, 200); fmt.Sprint(categoriesBefore) != fmt.Sprint(after) {
+			t.Fatalf("bad input changed the categories:\n%v\n%v", categoriesBefore, after)
+		}
+		if after := admin.json("GET", "/admin/v1/settings", nil, 200); fmt.Sprint(settingsBefore) != fmt.Sprint(after) {
+			t.Fatalf("bad input changed the platform settings:\n%v\n%v", settingsBefore, after)
+		}
+		if after := admin.json("GET", "/admin/v1/users/"+uid+"/referral", nil, 200); fmt.Sprint(referralBefore) != fmt.Sprint(after) {
+			t.Fatalf("bad input changed the referral card:\n%v\n%v", referralBefore, after)
+		}
+		for _, table := range []string{"userdesk_categories", "userdesk_user_categories"} {
+			var n int
+			if err := db.QueryRowContext(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil || n != 1 {
+				t.Fatalf("bad input changed %s: %d rows, %v", table, n, err)
+			}
+		}
+		if n := admin.json("GET", "/admin/v1/users/"+uid+"/audit", nil, 200)["items"].([]any); len(n) != 3 { // the fee and category sets above, and the SevenRooms link at registration
 			t.Fatalf("bad input wrote audit records: %v", n)
 		}
 	})

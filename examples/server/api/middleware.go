@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -31,7 +32,8 @@ const drainLimit = 64 << 20
 // middleware gives every request an id (the caller's X-Request-Id when it
 // looks sane), echoes it in the response, logs one line per request,
 // turns a panic into a 500 problem, and refuses an oversized body from
-// its Content-Length before reading any of it.
+// its Content-Length before reading any of it (a chunked one as soon as
+// it passes the limit).
 func (a *API) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := a.now()
@@ -62,15 +64,32 @@ func (a *API) middleware(next http.Handler) http.Handler {
 			a.refuseBody(rec, r)
 			return
 		}
-		// A body without a Content-Length (chunked) that turns out too
-		// large is refused when the handler reads past the limit.
+		if r.ContentLength < 0 {
+			// A body of unknown length (chunked) is read up to the
+			// limit here, before any handler runs, so that one that
+			// turns out too large is refused the same way whatever the
+			// route (and whether or not its handler reads a body); the
+			// handlers read whole bodies anyway.
+			body, err := io.ReadAll(io.LimitReader(r.Body, a.maxBody+1))
+			switch {
+			case err != nil:
+				a.writeError(rec, r, &badRequest{code: "invalid_body", detail: "the request body could not be read"})
+				return
+			case int64(len(body)) > a.maxBody:
+				a.refuseBody(rec, r)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+		}
 		r.Body = http.MaxBytesReader(rec, r.Body, a.maxBody)
 		next.ServeHTTP(rec, r)
 	})
 }
 
-// refuseBody answers 413 before reading the body, then reads and discards
-// up to drainLimit of it so that the answer reaches the client.
+// refuseBody answers 413 before reading (the rest of) the body, then
+// reads and discards up to drainLimit of it so that the answer reaches
+// the client; the connection is closed after it.
 func (a *API) refuseBody(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	_ = rc.EnableFullDuplex()

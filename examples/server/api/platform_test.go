@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"aidanwoods.dev/go-paseto"
 	"github.com/google/uuid"
@@ -91,6 +92,81 @@ func TestOversizedBodyIsReadable413(t *testing.T) {
 	raw, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 413 || !strings.Contains(string(raw), "body_too_large") {
 		t.Fatalf("raw: %d %s", resp.StatusCode, raw)
+	}
+}
+
+// TestChunkedOversizedBodyIs413: a chunked body (no Content-Length) over
+// the limit, sent whole over a raw connection without waiting, is
+// answered 413 body_too_large as a problem document the client reads in
+// full, and the server closes the connection after it; a route whose
+// handler reads no body refuses it the same way. A chunked body under the
+// limit is served as usual.
+func TestChunkedOversizedBodyIs413(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, dbtest.SQLite(t))
+	chunked := func(path, body string, chunk int) (*http.Response, []byte, error) {
+		t.Helper()
+		conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		sent := make(chan error, 1)
+		go func() {
+			w := bufio.NewWriter(conn)
+			fmt.Fprintf(w, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n", path)
+			for rest := body; rest != ""; {
+				n := min(chunk, len(rest))
+				fmt.Fprintf(w, "%x\r\n%s\r\n", n, rest[:n])
+				rest = rest[n:]
+			}
+			io.WriteString(w, "0\r\n\r\n")
+			sent <- w.Flush()
+		}()
+		br := bufio.NewReader(conn)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		raw, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := <-sent; err != nil {
+			t.Errorf("%s: the server reset the connection while the body was sent: %v", path, err)
+		}
+		if resp.Close {
+			// The server said it closes: the connection must end
+			// cleanly after the answer, with nothing more on it.
+			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if extra, err := io.ReadAll(br); err != nil || len(extra) != 0 {
+				t.Errorf("%s: after the answer: %q %v", path, extra, err)
+			}
+		}
+		return resp, raw, nil
+	}
+	big := `{"reason": "` + strings.Repeat("x", 8<<20) + `"}`
+	for _, path := range []string{"/v1/register", "/v1/logout", "/no/such/route"} {
+		resp, raw, err := chunked(path, big, 32<<10)
+		if err != nil {
+			t.Fatalf("%s: no readable answer: %v", path, err)
+		}
+		if resp.StatusCode != 413 || resp.Header.Get("Content-Type") != "application/problem+json" || !strings.Contains(string(raw), `"body_too_large"`) || !resp.Close {
+			t.Errorf("%s: %d %s close=%v %s", path, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Close, raw)
+		}
+	}
+	// Just over the limit, in one chunk.
+	resp, raw, err := chunked("/v1/register", `{"reason": "`+strings.Repeat("x", DefaultMaxBodyBytes)+`"}`, DefaultMaxBodyBytes+100)
+	if err != nil || resp.StatusCode != 413 {
+		t.Fatalf("just over: %v %v %s", err, resp, raw)
+	}
+	// Under the limit: the handler sees the whole body.
+	resp, raw, err = chunked("/v1/register", `{"email": "chunked@example.com", "password": "user password 1234", "first_name": "Ada", "last_name": "Lovelace", "phone": "+447700900001", "type": "individual", "spoken_languages": ["fr"], "preferred_language": "fr", "timezone": "Europe/Paris", "roles": ["asker"]}`, 7)
+	if err != nil || resp.StatusCode == 413 || resp.StatusCode >= 500 {
+		t.Fatalf("small chunked body: %v %v %s", err, resp, raw)
+	}
+	if resp.StatusCode != 201 {
+		t.Errorf("small chunked body: %d %s", resp.StatusCode, raw)
 	}
 }
 

@@ -53,12 +53,6 @@ func (a *API) userReferral(w http.ResponseWriter, r *http.Request, op *usermgmt.
 	if err != nil {
 		return err
 	}
-	if card.Entries == nil {
-		card.Entries = []referral.Entry{}
-	}
-	if card.Referees == nil {
-		card.Referees = []referral.Referee{}
-	}
 	etag(w, card.Version)
 	return writeJSON(w, http.StatusOK, card)
 }
@@ -80,9 +74,6 @@ func (a *API) userReferralEntries(w http.ResponseWriter, r *http.Request, op *us
 	page, err := a.referral.Ledger(r.Context(), a.db, op.ID, id, referral.EntryPage{Limit: limit, Before: int64(before)})
 	if err != nil {
 		return err
-	}
-	if page.Entries == nil {
-		page.Entries = []referral.Entry{}
 	}
 	return writeJSON(w, http.StatusOK, page)
 }
@@ -165,9 +156,6 @@ func (a *API) userReferralReferrer(w http.ResponseWriter, r *http.Request, op *u
 	if err != nil {
 		return err
 	}
-	if ref.Flags == nil {
-		ref.Flags = []referral.FlagReason{}
-	}
 	return writeJSON(w, http.StatusOK, ref)
 }
 
@@ -189,9 +177,6 @@ func (a *API) referralFlags(w http.ResponseWriter, r *http.Request, op *usermgmt
 	page, err := a.referral.ListFlags(r.Context(), a.db, op.ID, fq)
 	if err != nil {
 		return err
-	}
-	if page.Flags == nil {
-		page.Flags = []referral.Flag{}
 	}
 	return writeJSON(w, http.StatusOK, page)
 }

@@ -280,7 +280,7 @@ func (a *API) userIDVerificationSet(w http.ResponseWriter, r *http.Request, op *
 		return err
 	}
 	var rec *verification.IDVerificationRecord
-	version, err := a.versioned(r, op, verification.PermSetIDVerification, id, req.Version, func(ctx context.Context, tx bun.Tx) error {
+	version, err := a.versionedTx(r, op, verification.PermSetIDVerification, id, req.Version, func(ctx context.Context, tx bun.Tx) error {
 		rec, err = a.verification.SetIDVerification(ctx, tx, op.ID, id, req.IDEvidence)
 		return err
 	})
