@@ -193,7 +193,9 @@ func (rt *router) operator(pattern string, h operatorHandler) {
 		if err != nil {
 			return err
 		}
-		return h(w, r, op)
+		// The library's permission checks use the operator just read
+		// rather than reading it again.
+		return h(w, r.WithContext(rt.a.users.WithOperator(r.Context(), op)), op)
 	})
 }
 
