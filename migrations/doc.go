@@ -75,6 +75,11 @@
 //   - userdesk_devices: the devices linked to each user's account
 //     (usermgmt/activity); userdesk_sessions.device_id ties a user's
 //     session to one of them.
+//   - userdesk_user_counts: users (erased left out) per status and role
+//     mask, kept by triggers on userdesk_users and userdesk_user_roles
+//     (on PostgreSQL as insert-only deltas folded every 256 rows), so
+//     that the users list's unfiltered, status and role counts read no
+//     user row.
 //
 // On PostgreSQL the users list's indexes need the pg_trgm extension, which
 // the migrations create (CREATE EXTENSION IF NOT EXISTS pg_trgm): the

@@ -245,8 +245,28 @@
 // depth, and concurrent inserts never make a row skipped or repeated. The
 // cursor is opaque and bound to its query; anything else gets
 // [ErrInvalidCursor]. Pages hold 1–200 rows (50 by default) and never
-// count; [Service.CountUsers] answers "how many" exactly, at a cost that
-// grows with the matches (about 150 ms for a million on PostgreSQL).
+// count; [Service.CountUsers] answers "how many" exactly.
+//
+// Counts without a keyword and with no filter but statuses and roles read
+// counters instead of users: userdesk_user_counts holds the number of
+// users (erased left out) per status and role mask (asker, offeror, both,
+// none), 12 cells, and a count is a sum of cells. Triggers keep them, not
+// the library's write paths: every write to userdesk_users and
+// userdesk_user_roles changes them in its own transaction, whoever makes
+// it — the library, a host's own SQL, a migration, a bulk load — so the
+// counters cannot drift from the rows and no write path can forget them.
+// On PostgreSQL the triggers insert deltas rather than update a row per
+// cell: concurrent registrations and status changes would otherwise queue
+// on a dozen hot rows and could deadlock by taking two cells in opposite
+// orders; every 256th delta folds the table back into one row per cell
+// (one statement, under a transaction-scoped advisory lock, leaving the
+// deltas of open transactions for the next fold). A role change locks
+// its user's row first so that it and a concurrent status change see each
+// other. SQLite has one writer, so its cells are rows updated in place.
+// TestCountCellsStayExact checks the cells against COUNT(*) after
+// parallel registrations, status and role changes and erasures on both
+// databases. Other counts (keywords, other filters) stay exact scans whose
+// cost grows with the matches (about 150 ms for a million on PostgreSQL).
 //
 // Email and phone are masked ([MaskEmail], [MaskPhone]: "j•••@e•••.com",
 // "+33 •• •• •• 12") unless the operator holds [PermReadPersonalData];
