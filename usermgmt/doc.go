@@ -274,11 +274,31 @@
 //
 // On PostgreSQL, pg_trgm GIN indexes make substring search an index search
 // and partial B-tree indexes match each order; no list query scans the
-// users table sequentially. On SQLite the keyword is a LIKE over the same
-// normalised columns, checked row by row while walking the sort index:
-// fast for frequent fragments, a full scan for rare ones (about 110 ms per
-// 100,000 users). FTS5 would need a stable integer rowid that the UUID-keyed
-// users table does not have, and is left for SQLite installs that outgrow this.
+// users table sequentially. On SQLite a keyword goes through an FTS5
+// index with the trigram tokenizer (modernc.org/sqlite ships SQLite 3.54
+// with FTS5; the trigram tokenizer needs 3.34) over the same normalised
+// columns (userdesk_user_search: search_text and name_text). FTS5 keys
+// its rows by an integer rowid, which the UUID-keyed users table has only
+// implicitly (VACUUM may renumber it), so userdesk_user_search_ids gives
+// every live user a stable INTEGER PRIMARY KEY that the index rows use
+// and that maps back to the UID. Triggers on the search columns keep the
+// index in step in the transaction of every write of those columns —
+// internal/searchtext's values written by registration and updates, the
+// migrations' rebuild (migrations/go_steps.go), erasure (the user leaves
+// the index, whose deletes are FTS5 secure-deletes so that no trigram of
+// an erased user lingers) — which is the one code path that also fills
+// PostgreSQL's pg_trgm-indexed columns. The index serves LIKE '%word%'
+// exactly (the same matches as LIKE on the column) for words of 3
+// characters or more without a LIKE wildcard; shorter words and wildcards
+// are checked with LIKE. A page probes each eligible word for up to 5,000
+// matches: a rare or absent word starts from its matches, a frequent one
+// walks the sort index with LIKE, which finds a page within a few
+// thousand rows; a count starts from the index matches of every eligible
+// word. TestKeywordSearchSameOnBothDatabases checks that both databases
+// give the same users and counts. (External-content or contentless FTS5
+// tables would save the copy of the text, but LIKE needs the text to
+// check matches, and an external content table must share the users'
+// rowid.)
 //
 // # Exports
 //

@@ -220,6 +220,7 @@ func (s *Service) CountUsers(ctx context.Context, db bun.IDB, actor uuid.UUID, q
 	if err != nil {
 		return 0, err
 	}
+	lq.counting = true
 	if err := lq.resolve(ctx, db, s.seesPersonalData(op)); err != nil {
 		return 0, err
 	}
