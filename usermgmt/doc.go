@@ -294,7 +294,12 @@
 // matches: a rare or absent word starts from its matches, a frequent one
 // walks the sort index with LIKE, which finds a page within a few
 // thousand rows; a count starts from the index matches of every eligible
-// word. TestKeywordSearchSameOnBothDatabases checks that both databases
+// word, and a count by keyword alone counts the index rows (which are
+// exactly the live users) without reading the users. On SQLite a page
+// sorted by name or update time checks the status row by row while it
+// walks that order's index ("+u.status"), instead of starting from the
+// status index and sorting every live user.
+// TestKeywordSearchSameOnBothDatabases checks that both databases
 // give the same users and counts. (External-content or contentless FTS5
 // tables would save the copy of the text, but LIKE needs the text to
 // check matches, and an external content table must share the users'

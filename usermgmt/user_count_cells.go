@@ -22,9 +22,15 @@ var roleMasks = map[RoleFilter][]int{
 // userdesk_user_counts cells: no keyword and no filter but statuses and
 // roles.
 func (lq *listQuery) countedByCells() bool {
+	_, ok := roleMasks[lq.q.Roles]
+	return ok && !lq.hasKW && lq.onlyStatusAndRoles()
+}
+
+// onlyStatusAndRoles reports whether the query filters on nothing but
+// statuses and roles (the keyword aside).
+func (lq *listQuery) onlyStatusAndRoles() bool {
 	q := lq.q
-	_, ok := roleMasks[q.Roles]
-	return ok && !lq.hasKW && q.HasListing == nil && len(q.Languages) == 0 && q.CreatedFrom == nil &&
+	return q.HasListing == nil && len(q.Languages) == 0 && q.CreatedFrom == nil &&
 		q.CreatedTo == nil && q.Fees == nil && q.IDVerified == nil && q.EmailVerified == nil &&
 		q.PhoneVerified == nil && q.CategoryID == nil
 }

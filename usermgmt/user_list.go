@@ -227,6 +227,9 @@ func (s *Service) CountUsers(ctx context.Context, db bun.IDB, actor uuid.UUID, q
 	if lq.countedByCells() {
 		return lq.countCells(ctx, db)
 	}
+	if n, ok, err := lq.countFromIndex(ctx, db); ok || err != nil {
+		return n, err
+	}
 	n, err := lq.count(ctx, db)
 	if err != nil {
 		return 0, fmt.Errorf("usermgmt: count users: %w", err)

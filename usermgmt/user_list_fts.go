@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/userdesk/userdesk/sqldb"
 )
@@ -19,12 +20,27 @@ import (
 // more the more there are.
 const ftsProbeLimit = 5000
 
-// ftsEligible reports whether SQLite's FTS5 trigram index can answer the
-// substring search of word exactly: at least 3 characters (the trigram
-// index cannot serve shorter patterns) and no LIKE wildcard, since FTS5
-// serves LIKE from the index only without an ESCAPE clause.
+// ftsEligible reports whether SQLite's FTS5 trigram index can serve the
+// substring search of word: it needs a run of 3 characters or more
+// without a LIKE wildcard (FTS5 serves LIKE from the index only without an
+// ESCAPE clause, so the word's own % and _ act as wildcards there, which
+// finds a superset that the escaped LIKE then narrows to the exact
+// matches).
 func ftsEligible(word string) bool {
-	return utf8.RuneCountInString(word) >= 3 && !strings.ContainsAny(word, "%_")
+	for _, run := range strings.FieldsFunc(word, func(r rune) bool { return r == '%' || r == '_' }) {
+		if utf8.RuneCountInString(run) >= 3 {
+			return true
+		}
+	}
+	return false
+}
+
+// walkSortIndex reports whether a page on SQLite should walk the index
+// of its order with the status as a row check: a page (not a count)
+// sorted by name or update time, for which SQLite has no index on status
+// and that order.
+func (lq *listQuery) walkSortIndex(sq *bun.SelectQuery) bool {
+	return !lq.counting && lq.q.Sort != "" && lq.q.Sort != SortCreated && sq.Dialect().Name() == dialect.SQLite
 }
 
 // ftsMatches is the subquery of the UIDs whose search column matches a
@@ -89,4 +105,30 @@ func (lq *listQuery) planSearch(ctx context.Context, db bun.IDB) error {
 		}
 	}
 	return nil
+}
+
+// countFromIndex counts, on SQLite, a keyword-only query (no other
+// filter) straight from the FTS5 table, which holds exactly the live
+// users: no join back to the users. ok is false when the query is not
+// such a query.
+func (lq *listQuery) countFromIndex(ctx context.Context, db bun.IDB) (n int64, ok bool, err error) {
+	k := lq.kw
+	if !lq.hasKW || k.id != nil || k.email != "" || k.digits != "" || len(k.words) == 0 ||
+		lq.q.Roles != "" || len(lq.q.Statuses) > 0 || !lq.onlyStatusAndRoles() {
+		return 0, false, nil
+	}
+	if d, _ := sqldb.DialectOf(db); d != sqldb.SQLite {
+		return 0, false, nil
+	}
+	sq := db.NewSelect().TableExpr("userdesk_user_search").ColumnExpr("count(*)")
+	for _, w := range k.words {
+		if !ftsEligible(w) || strings.ContainsAny(w, "%_") {
+			return 0, false, nil
+		}
+		sq = sq.Where(ftsColumn(lq.personal)+" LIKE ?", "%"+w+"%")
+	}
+	if err := sq.Scan(ctx, &n); err != nil {
+		return 0, false, fmt.Errorf("usermgmt: count users: %w", err)
+	}
+	return n, true, nil
 }

@@ -261,7 +261,11 @@ func (lq *listQuery) where(sq *bun.SelectQuery) *bun.SelectQuery {
 			for i, w := range k.words {
 				if lq.fts[i] {
 					sq = sq.Where("u.id IN ("+ftsMatches(lq.personal)+")", "%"+w+"%")
-					continue
+					if !strings.ContainsAny(w, "%_") {
+						continue
+					}
+					// The index read took the word's % and _ as wildcards:
+					// the escaped LIKE keeps the exact matches.
 				}
 				sq = sq.Where(col+" LIKE ? ESCAPE '"+likeEscape+"'", containsPattern(w))
 			}
@@ -281,7 +285,14 @@ func (lq *listQuery) where(sq *bun.SelectQuery) *bun.SelectQuery {
 		sq = sq.Where(hasRole, RoleAsker).Where("NOT "+hasRole, RoleOfferor)
 	}
 	if len(q.Statuses) > 0 {
-		sq = sq.Where("u.status IN (?)", bun.List(q.Statuses))
+		if lq.walkSortIndex(sq) {
+			// SQLite would otherwise start from the status index and sort
+			// every live user for a name or update order; "+" keeps the
+			// condition a row check while it walks the order's index.
+			sq = sq.Where("+u.status IN (?)", bun.List(q.Statuses))
+		} else {
+			sq = sq.Where("u.status IN (?)", bun.List(q.Statuses))
+		}
 	}
 	if q.HasListing != nil {
 		if *q.HasListing {
