@@ -43,7 +43,7 @@ func (lq *listQuery) onlyStatusAndRoles() bool {
 func (lq *listQuery) countCells(ctx context.Context, db bun.IDB) (int64, error) {
 	var n int64
 	sq := db.NewSelect().TableExpr("userdesk_user_counts").ColumnExpr("COALESCE(SUM(n), 0)").
-		Where("mask IN (?)", bun.In(roleMasks[lq.q.Roles]))
+		Where("mask IN (?)", bun.List(roleMasks[lq.q.Roles]))
 	if len(lq.q.Statuses) > 0 {
 		sq = sq.Where("status IN (?)", bun.List(lq.q.Statuses))
 	}

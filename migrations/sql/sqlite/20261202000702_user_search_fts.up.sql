@@ -32,6 +32,8 @@ BEGIN
 END;
 --bun:split
 CREATE TRIGGER userdesk_user_search_update AFTER UPDATE OF search_text, name_text, deleted_at ON userdesk_users
+WHEN OLD.search_text IS NOT NEW.search_text OR OLD.name_text IS NOT NEW.name_text
+    OR (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL)
 BEGIN
     DELETE FROM userdesk_user_search WHERE rowid = (SELECT rowid FROM userdesk_user_search_ids WHERE user_id = OLD.id);
     DELETE FROM userdesk_user_search_ids WHERE user_id = OLD.id AND NEW.deleted_at IS NOT NULL;
