@@ -3,4 +3,7 @@
 //
 //   - examples/server is the reference HTTP server: `go run ./examples/server`
 //     starts it on an embedded SQLite database with nothing to install.
+//   - examples/httpbench times the server's users list, counts and detail
+//     view over HTTP (sequential and under load) against a running server
+//     on a database seeded by examples/usergen.
 package examples

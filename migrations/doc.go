@@ -82,6 +82,15 @@
 //   - userdesk_saved_views: the back office's saved views of the users
 //     list (name, list query, owner, the role it is shared with;
 //     usermgmt.SavedView).
+//   - userdesk_user_counts: users (erased left out) per status and role
+//     mask, kept by triggers on userdesk_users and userdesk_user_roles
+//     (on PostgreSQL as insert-only deltas folded every 256 rows), so
+//     that the users list's unfiltered, status and role counts read no
+//     user row.
+//   - userdesk_user_search, userdesk_user_search_ids (SQLite only): an
+//     FTS5 trigram index of the users' search columns and the stable
+//     integer rowid of each live user it is keyed by, kept by triggers on
+//     those columns.
 //
 // On PostgreSQL the users list's indexes need the pg_trgm extension, which
 // the migrations create (CREATE EXTENSION IF NOT EXISTS pg_trgm): the

@@ -198,10 +198,15 @@ func (s *Service) readBankAccount(ctx context.Context, db bun.IDB, userID uuid.U
 	if err != nil {
 		return nil, fmt.Errorf("usermgmt: get bank account: %w", err)
 	}
+	return s.openBankAccount(userID, row.KeyID, row.Sealed, row.UpdatedAt)
+}
+
+// openBankAccount opens the sealed record of userID's bank account.
+func (s *Service) openBankAccount(userID uuid.UUID, keyID string, sealed []byte, updatedAt time.Time) (*BankAccount, error) {
 	if s.bankKeys == nil {
 		return nil, ErrNoBankKey
 	}
-	plain, err := s.bankKeys.open(userID, row.KeyID, row.Sealed)
+	plain, err := s.bankKeys.open(userID, keyID, sealed)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +214,7 @@ func (s *Service) readBankAccount(ctx context.Context, db bun.IDB, userID uuid.U
 	if err := json.Unmarshal(plain, &sec); err != nil {
 		return nil, fmt.Errorf("usermgmt: get bank account: %w", err)
 	}
-	return &BankAccount{Holder: sec.Holder, IBAN: sec.IBAN, BIC: sec.BIC, KeyID: row.KeyID, UpdatedAt: row.UpdatedAt.UTC()}, nil
+	return &BankAccount{Holder: sec.Holder, IBAN: sec.IBAN, BIC: sec.BIC, KeyID: keyID, UpdatedAt: updatedAt.UTC()}, nil
 }
 
 // SetPSPDetails records what the payment service provider reports about a

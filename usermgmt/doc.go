@@ -191,6 +191,20 @@
 //     audited without the password, and the host is told through
 //     [Service.OnPasswordSet].
 //
+// [Service.GetUserDetail] reads all of it in three statements after the
+// permission check: the user with roles, languages, the sealed bank record
+// and the platform settings the fee card resolves against (one SELECT,
+// JSON aggregation for the lists, LEFT JOINs for the rest), the guests
+// with their roles, and the categories. A back-office request needs one
+// more: [Service.ResolveOperatorSession] reads the session, the operator
+// and its roles (hence its permissions) in one statement, and
+// [Service.WithOperator] hands that operator to the request's library
+// calls, whose [Service.Authorize] then checks it without reading it
+// again — the detail request is four statements in all. The operator is
+// the one of the request's start; a deactivation that commits meanwhile
+// applies from the next request. examples/server/api pins the statement
+// count of every authenticated route (TestRouteStatementCounts).
+//
 // # Erasure: what is kept and why
 //
 // [Service.EraseUser] is a GDPR erasure, not a row delete. Every piece of
@@ -237,8 +251,28 @@
 // depth, and concurrent inserts never make a row skipped or repeated. The
 // cursor is opaque and bound to its query; anything else gets
 // [ErrInvalidCursor]. Pages hold 1–200 rows (50 by default) and never
-// count; [Service.CountUsers] answers "how many" exactly, at a cost that
-// grows with the matches (about 150 ms for a million on PostgreSQL).
+// count; [Service.CountUsers] answers "how many" exactly.
+//
+// Counts without a keyword and with no filter but statuses and roles read
+// counters instead of users: userdesk_user_counts holds the number of
+// users (erased left out) per status and role mask (asker, offeror, both,
+// none), 12 cells, and a count is a sum of cells. Triggers keep them, not
+// the library's write paths: every write to userdesk_users and
+// userdesk_user_roles changes them in its own transaction, whoever makes
+// it — the library, a host's own SQL, a migration, a bulk load — so the
+// counters cannot drift from the rows and no write path can forget them.
+// On PostgreSQL the triggers insert deltas rather than update a row per
+// cell: concurrent registrations and status changes would otherwise queue
+// on a dozen hot rows and could deadlock by taking two cells in opposite
+// orders; every 256th delta folds the table back into one row per cell
+// (one statement, under a transaction-scoped advisory lock, leaving the
+// deltas of open transactions for the next fold). A role change locks
+// its user's row first so that it and a concurrent status change see each
+// other. SQLite has one writer, so its cells are rows updated in place.
+// TestCountCellsStayExact checks the cells against COUNT(*) after
+// parallel registrations, status and role changes and erasures on both
+// databases. Other counts (keywords, other filters) stay exact scans whose
+// cost grows with the matches (about 150 ms for a million on PostgreSQL).
 //
 // Email and phone are masked ([MaskEmail], [MaskPhone]: "j•••@e•••.com",
 // "+33 •• •• •• 12") unless the operator holds [PermReadPersonalData];
@@ -246,11 +280,36 @@
 //
 // On PostgreSQL, pg_trgm GIN indexes make substring search an index search
 // and partial B-tree indexes match each order; no list query scans the
-// users table sequentially. On SQLite the keyword is a LIKE over the same
-// normalised columns, checked row by row while walking the sort index:
-// fast for frequent fragments, a full scan for rare ones (about 110 ms per
-// 100,000 users). FTS5 would need a stable integer rowid that the UUID-keyed
-// users table does not have, and is left for SQLite installs that outgrow this.
+// users table sequentially. On SQLite a keyword goes through an FTS5
+// index with the trigram tokenizer (modernc.org/sqlite ships SQLite 3.54
+// with FTS5; the trigram tokenizer needs 3.34) over the same normalised
+// columns (userdesk_user_search: search_text and name_text). FTS5 keys
+// its rows by an integer rowid, which the UUID-keyed users table has only
+// implicitly (VACUUM may renumber it), so userdesk_user_search_ids gives
+// every live user a stable INTEGER PRIMARY KEY that the index rows use
+// and that maps back to the UID. Triggers on the search columns keep the
+// index in step in the transaction of every write of those columns —
+// internal/searchtext's values written by registration and updates, the
+// migrations' rebuild (migrations/go_steps.go), erasure (the user leaves
+// the index, whose deletes are FTS5 secure-deletes so that no trigram of
+// an erased user lingers) — which is the one code path that also fills
+// PostgreSQL's pg_trgm-indexed columns. The index serves LIKE '%word%'
+// exactly (the same matches as LIKE on the column) for words of 3
+// characters or more without a LIKE wildcard; shorter words and wildcards
+// are checked with LIKE. A page probes each eligible word for up to 5,000
+// matches: a rare or absent word starts from its matches, a frequent one
+// walks the sort index with LIKE, which finds a page within a few
+// thousand rows; a count starts from the index matches of every eligible
+// word, and a count by keyword alone counts the index rows (which are
+// exactly the live users) without reading the users. On SQLite a page
+// sorted by name or update time checks the status row by row while it
+// walks that order's index ("+u.status"), instead of starting from the
+// status index and sorting every live user.
+// TestKeywordSearchSameOnBothDatabases checks that both databases
+// give the same users and counts. (External-content or contentless FTS5
+// tables would save the copy of the text, but LIKE needs the text to
+// check matches, and an external content table must share the users'
+// rowid.)
 //
 // # Exports
 //

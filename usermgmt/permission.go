@@ -256,9 +256,14 @@ func (s *Service) Can(op *Operator, p Permission) bool {
 // transaction; packages built on usermgmt and hosts call it for their own
 // operator actions.
 // Returns a *PermissionError (ErrForbidden); an unknown operator is
-// forbidden too.
+// forbidden too. When ctx carries the operator (Service.WithOperator), it
+// is checked without a statement.
 func (s *Service) Authorize(ctx context.Context, db bun.IDB, actor uuid.UUID, p Permission) (*Operator, error) {
-	op, err := getOperator(ctx, db, "id = ?", actor)
+	op, ok := s.operatorFromContext(ctx, actor)
+	var err error
+	if !ok {
+		op, err = getOperator(ctx, db, "id = ?", actor)
+	}
 	if errors.Is(err, ErrNotFound) {
 		return nil, &PermissionError{Permission: p}
 	}

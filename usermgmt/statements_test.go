@@ -3,6 +3,7 @@ package usermgmt_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -31,6 +32,15 @@ func TestStatementCounts(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		token, _, err := s.StartSession(ctx, db, usermgmt.OperatorSession, support, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		op, err := s.ResolveOperatorSession(ctx, db, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opCtx := s.WithOperator(ctx, op)
 		db, counter := dbtest.CountQueries(db)
 		for _, tc := range []struct {
 			name string
@@ -38,7 +48,9 @@ func TestStatementCounts(t *testing.T) {
 			run  func() error
 		}{
 			{"GetUser", 2, func() error { _, err := s.GetUser(ctx, db, support, u.ID); return err }},
-			{"GetUserDetail", 6, func() error { _, err := s.GetUserDetail(ctx, db, support, u.ID); return err }},
+			{"GetUserDetail", 4, func() error { _, err := s.GetUserDetail(ctx, db, support, u.ID); return err }},
+			{"GetUserDetail, operator in the context", 3, func() error { _, err := s.GetUserDetail(opCtx, db, support, u.ID); return err }},
+			{"ResolveOperatorSession", 1, func() error { _, err := s.ResolveOperatorSession(ctx, db, token); return err }},
 			{"ListGuests", 3, func() error { _, err := s.ListGuests(ctx, db, support, u.ID); return err }},
 			{"ListUsers", 2, func() error {
 				_, err := s.ListUsers(ctx, db, support, usermgmt.ListQuery{Limit: 50})

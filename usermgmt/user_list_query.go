@@ -84,6 +84,13 @@ type listQuery struct {
 	// personal is true when the operator may read personal data, and so
 	// search email and phone by fragments.
 	personal bool
+	// counting is true for CountUsers: on SQLite every word the trigram
+	// index can serve goes through it, without a probe.
+	counting bool
+	// fts marks the keyword words (by index) that SQLite looks up in its
+	// FTS5 trigram index (userdesk_user_search) rather than checking row
+	// by row with LIKE while walking the sort index.
+	fts map[int]bool
 }
 
 // listKey is a position in the list: the last row's sort key and UID.
@@ -118,6 +125,9 @@ func compileList(q ListQuery) (*listQuery, error) {
 // fragments.
 func (lq *listQuery) resolve(ctx context.Context, db bun.IDB, personal bool) error {
 	lq.personal = personal
+	if err := lq.planSearch(ctx, db); err != nil {
+		return err
+	}
 	if lq.kw.email == "" {
 		return nil
 	}
@@ -248,7 +258,15 @@ func (lq *listQuery) where(sq *bun.SelectQuery) *bun.SelectQuery {
 			if !lq.personal {
 				col = "u.name_text"
 			}
-			for _, w := range k.words {
+			for i, w := range k.words {
+				if lq.fts[i] {
+					sq = sq.Where("u.id IN ("+ftsMatches(lq.personal)+")", "%"+w+"%")
+					if !strings.ContainsAny(w, "%_") {
+						continue
+					}
+					// The index read took the word's % and _ as wildcards:
+					// the escaped LIKE keeps the exact matches.
+				}
 				sq = sq.Where(col+" LIKE ? ESCAPE '"+likeEscape+"'", containsPattern(w))
 			}
 		}
@@ -267,7 +285,14 @@ func (lq *listQuery) where(sq *bun.SelectQuery) *bun.SelectQuery {
 		sq = sq.Where(hasRole, RoleAsker).Where("NOT "+hasRole, RoleOfferor)
 	}
 	if len(q.Statuses) > 0 {
-		sq = sq.Where("u.status IN (?)", bun.List(q.Statuses))
+		if lq.walkSortIndex(sq) {
+			// SQLite would otherwise start from the status index and sort
+			// every live user for a name or update order; "+" keeps the
+			// condition a row check while it walks the order's index.
+			sq = sq.Where("+u.status IN (?)", bun.List(q.Statuses))
+		} else {
+			sq = sq.Where("u.status IN (?)", bun.List(q.Statuses))
+		}
 	}
 	if q.HasListing != nil {
 		if *q.HasListing {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/userdesk/userdesk/fees"
 )
 
 // GetUser reads a user for an operator holding PermReadUsers. The fields
@@ -88,24 +90,25 @@ func (s *Service) GetUserDetail(ctx context.Context, db bun.IDB, actor, id uuid.
 // userDetail builds the detail view of user id for op, already
 // authorized.
 func (s *Service) userDetail(ctx context.Context, db bun.IDB, op *Operator, id uuid.UUID) (*UserDetail, error) {
-	u, err := getLiveUser(ctx, db, id)
+	u, settings, bank, err := selectUserDetail(ctx, db, id)
 	if err != nil {
 		return nil, err
 	}
 	clear := s.seesPersonalData(op)
 	d := &UserDetail{User: u, FullName: u.FullName(), Guests: []Guest{}, Categories: []Category{}}
-	if d.Fees, err = s.feeCard(ctx, db, u); err != nil {
+	schedule, mode, err := fees.Resolve(settings.StandardFees(), u.Fees)
+	if err != nil {
 		return nil, err
 	}
+	d.Fees = &UserFees{Override: u.Fees, Schedule: schedule, Mode: mode}
 	if !clear {
 		u.maskPersonal()
 	}
-	acct, err := s.readBankAccount(ctx, db, id)
-	switch {
-	case errors.Is(err, ErrNotFound):
-	case err != nil:
-		return nil, err
-	default:
+	if bank != nil {
+		acct, err := s.openBankAccount(id, bank.KeyID, bank.Sealed, bank.UpdatedAt)
+		if err != nil {
+			return nil, err
+		}
 		acct.mask()
 		d.BankAccount = acct
 	}

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/userdesk/userdesk/examples/usergen/synth"
@@ -27,6 +28,7 @@ func main() {
 	target := flag.String("db", "", "postgres:// URL or SQLite file path (required)")
 	n := flag.Int("n", 100_000, "number of users to generate")
 	seed := flag.Uint64("seed", 1, "random seed")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load to this file")
 	flag.Parse()
 	if *target == "" {
 		flag.Usage()
@@ -41,12 +43,23 @@ func main() {
 	if err := migrations.Up(ctx, db); err != nil {
 		log.Fatal(err)
 	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	err = synth.LoadFast(ctx, db, synth.NewGenerator(*seed, time.Now(), *n), *n, func(done int) {
 		fmt.Fprintf(os.Stderr, "\r%d / %d users (%.0f/s)", done, *n, float64(done)/time.Since(start).Seconds())
 	})
 	fmt.Fprintln(os.Stderr)
 	if err != nil {
+		pprof.StopCPUProfile()
 		log.Fatal(err)
 	}
 	fmt.Printf("%d users in %v\n", *n, time.Since(start).Round(time.Millisecond))

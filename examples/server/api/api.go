@@ -230,13 +230,16 @@ func (rt *router) operator(pattern string, h operatorHandler) {
 		if err != nil {
 			return err
 		}
+		// The library's permission checks use the operator just read
+		// rather than reading it again.
+		ctx := rt.a.users.WithOperator(r.Context(), op)
 		if rt.a.replicas == nil {
-			return h(w, r, op)
+			return h(w, r.WithContext(ctx), op)
 		}
 		// The read-your-writes rule of sqldb.Replicas: who acts, and that
 		// they wrote.
 		actor := op.ID.String()
-		err = h(w, r.WithContext(sqldb.WithActor(r.Context(), actor)), op)
+		err = h(w, r.WithContext(sqldb.WithActor(ctx, actor)), op)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			rt.a.replicas.NoteWrite(actor) // a failed write may have committed too
 		}

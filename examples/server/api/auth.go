@@ -24,27 +24,17 @@ func bearer(r *http.Request) string {
 }
 
 // operator authenticates a back-office request: a live operator session
-// of an active operator. Permissions are checked by the library call the
+// of an active operator, read in one statement with its roles. Permissions are checked by the library call the
 // handler makes, never here. A database failure is returned as it is (a
 // 503), never as "unauthenticated", so that a browser is not logged out
 // by an outage.
 func (a *API) operator(r *http.Request) (*usermgmt.Operator, error) {
-	id, err := a.users.ResolveSession(r.Context(), a.db, usermgmt.OperatorSession, bearer(r))
-	if errors.Is(err, usermgmt.ErrSessionInvalid) {
+	op, err := a.users.ResolveOperatorSession(r.Context(), a.db, bearer(r))
+	if errors.Is(err, usermgmt.ErrSessionInvalid) || errors.Is(err, usermgmt.ErrLoginRefused) {
 		return nil, errUnauthenticated
 	}
 	if err != nil {
 		return nil, err
-	}
-	op, err := a.users.GetOperator(r.Context(), a.db, id)
-	if errors.Is(err, usermgmt.ErrNotFound) {
-		return nil, errUnauthenticated
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !op.Active {
-		return nil, errUnauthenticated
 	}
 	return op, nil
 }

@@ -390,14 +390,23 @@ func insertSQLite(ctx context.Context, db *bun.DB, gen *Generator, n int, progre
 // LoadFast is Load for large loads on PostgreSQL: it drops the secondary
 // (non-unique) indexes of the users and join tables, loads, recreates them
 // (a bulk build is much faster than maintaining them row by row, the GIN
-// trigram indexes above all) and runs ANALYZE. On SQLite it is Load.
+// trigram indexes above all), rebuilds the counters the triggers would
+// have kept (the triggers are disabled during the load) and runs ANALYZE.
+// On SQLite it drops indexes and triggers likewise (loadFastSQLite).
 func LoadFast(ctx context.Context, db *bun.DB, gen *Generator, n int, progress func(done int)) error {
 	d, err := sqldb.DialectOf(db)
 	if err != nil {
 		return err
 	}
 	if d != sqldb.Postgres {
-		return Load(ctx, db, gen, n, progress)
+		return loadFastSQLite(ctx, db, gen, n, progress)
+	}
+	// The counters' triggers would run per row; the counters are rebuilt
+	// from the loaded rows instead (RebuildCounts).
+	for _, t := range []string{"userdesk_users", "userdesk_user_roles"} {
+		if _, err := db.ExecContext(ctx, "ALTER TABLE "+t+" DISABLE TRIGGER USER"); err != nil {
+			return err
+		}
 	}
 	var defs []struct {
 		Name string `bun:"indexname"`
@@ -431,6 +440,119 @@ func LoadFast(ctx context.Context, db *bun.DB, gen *Generator, n int, progress f
 			return fmt.Errorf("recreate %s: %w", d.Name, err)
 		}
 	}
-	_, err = conn.ExecContext(ctx, "VACUUM ANALYZE userdesk_users, userdesk_user_roles, userdesk_user_languages")
+	for _, t := range []string{"userdesk_users", "userdesk_user_roles"} {
+		if _, err := conn.ExecContext(ctx, "ALTER TABLE "+t+" ENABLE TRIGGER USER"); err != nil {
+			return err
+		}
+	}
+	if err := RebuildCounts(ctx, db); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, "VACUUM ANALYZE userdesk_users, userdesk_user_roles, userdesk_user_languages, userdesk_user_counts")
 	return err
+}
+
+// countsByCell is the number of live users per status and role mask (1
+// asker, 2 offeror), computed from the rows in one pass.
+const countsByCell = `SELECT u.status, COALESCE(r.mask, 0) AS mask, count(*) AS n FROM userdesk_users AS u
+	LEFT JOIN (SELECT user_id, sum(CASE role WHEN 'asker' THEN 1 WHEN 'offeror' THEN 2 ELSE 0 END) AS mask
+	           FROM userdesk_user_roles GROUP BY user_id) AS r ON r.user_id = u.id
+	WHERE u.deleted_at IS NULL GROUP BY u.status, COALESCE(r.mask, 0)`
+
+// RebuildCounts recomputes userdesk_user_counts (the list's counters by
+// status and roles, which the migrations' triggers keep) from the rows,
+// after a load that ran without the triggers.
+func RebuildCounts(ctx context.Context, db bun.IDB) error {
+	d, err := sqldb.DialectOf(db)
+	if err != nil {
+		return err
+	}
+	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if d == sqldb.Postgres {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM userdesk_user_counts"); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, "INSERT INTO userdesk_user_counts (status, mask, n) SELECT status, mask, n FROM ("+countsByCell+") AS c")
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE userdesk_user_counts SET n = 0"); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "UPDATE userdesk_user_counts SET n = c.n FROM ("+countsByCell+") AS c "+
+			"WHERE c.status = userdesk_user_counts.status AND c.mask = userdesk_user_counts.mask")
+		return err
+	})
+}
+
+// loadFastSQLite is Load for large loads on SQLite: on one connection
+// with a large page cache and synchronous off for the load, it drops the
+// secondary indexes and the triggers of the users and join tables, loads,
+// recreates the indexes, rebuilds what the triggers keep (the counters and
+// the FTS5 search index, each in one statement) and recreates the
+// triggers. It leaves db with one open connection at most.
+func loadFastSQLite(ctx context.Context, db *bun.DB, gen *Generator, n int, progress func(int)) error {
+	db.SetMaxOpenConns(1)
+	for _, p := range []string{"PRAGMA cache_size = -1048576", "PRAGMA synchronous = OFF", "PRAGMA temp_store = MEMORY"} {
+		if _, err := db.ExecContext(ctx, p); err != nil {
+			return err
+		}
+	}
+	var defs []struct {
+		Type string `bun:"type"`
+		Name string `bun:"name"`
+		SQL  string `bun:"sql"`
+	}
+	err := db.NewRaw(`SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL
+		AND tbl_name IN ('userdesk_users', 'userdesk_user_roles', 'userdesk_user_languages') ORDER BY type, name`).Scan(ctx, &defs)
+	if err != nil {
+		return err
+	}
+	for _, d := range defs {
+		if _, err := db.ExecContext(ctx, "DROP "+strings.ToUpper(d.Type)+" "+d.Name); err != nil {
+			return err
+		}
+	}
+	if err := Load(ctx, db, gen, n, progress); err != nil {
+		return err
+	}
+	for _, d := range defs {
+		if d.Type == "index" {
+			if _, err := db.ExecContext(ctx, d.SQL); err != nil {
+				return fmt.Errorf("recreate %s: %w", d.Name, err)
+			}
+		}
+	}
+	if err := RebuildCounts(ctx, db); err != nil {
+		return err
+	}
+	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		for _, q := range []string{
+			"DELETE FROM userdesk_user_search",
+			"DELETE FROM userdesk_user_search_ids",
+			"INSERT INTO userdesk_user_search_ids (user_id) SELECT id FROM userdesk_users WHERE deleted_at IS NULL ORDER BY created_at, id",
+			`INSERT INTO userdesk_user_search (rowid, search_text, name_text)
+			 SELECT i.rowid, u.search_text, u.name_text FROM userdesk_user_search_ids AS i JOIN userdesk_users AS u ON u.id = i.user_id`,
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("search index: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, d := range defs {
+		if d.Type == "trigger" {
+			if _, err := db.ExecContext(ctx, d.SQL); err != nil {
+				return fmt.Errorf("recreate %s: %w", d.Name, err)
+			}
+		}
+	}
+	for _, p := range []string{"PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -2000"} {
+		if _, err := db.ExecContext(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
 }

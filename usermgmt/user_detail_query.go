@@ -1,0 +1,97 @@
+package usermgmt
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+	"github.com/uptrace/bun"
+)
+
+// userDetailRow is a user read for the detail view in one statement: the
+// user with roles and languages, the sealed bank record (LEFT JOIN, NULL
+// when there is none) and the platform settings the fee card resolves
+// against (the one settings row, joined).
+type userDetailRow struct {
+	User      `bun:",extend"`
+	RolesJSON string `bun:"roles_json,scanonly"`
+	LangsJSON string `bun:"langs_json,scanonly"`
+
+	BankKeyID     *string    `bun:"bank_key_id,scanonly"`
+	BankSealed    []byte     `bun:"bank_sealed,scanonly"`
+	BankUpdatedAt *time.Time `bun:"bank_updated_at,scanonly"`
+
+	StCurrency          *string         `bun:"st_currency,scanonly"`
+	StAskerPercent      decimal.Decimal `bun:"st_asker_percent,scanonly"`
+	StAskerFixed        decimal.Decimal `bun:"st_asker_fixed,scanonly"`
+	StOfferorPercent    decimal.Decimal `bun:"st_offeror_percent,scanonly"`
+	StOfferorFixed      decimal.Decimal `bun:"st_offeror_fixed,scanonly"`
+	StDefaultUserStatus *Status         `bun:"st_default_user_status,scanonly"`
+	StPlatformMode      *PlatformMode   `bun:"st_platform_mode,scanonly"`
+	StVersion           *int64          `bun:"st_version,scanonly"`
+	StUpdatedAt         *time.Time      `bun:"st_updated_at,scanonly"`
+}
+
+// sealedBank is the sealed bank record of a detail read.
+type sealedBank struct {
+	KeyID     string
+	Sealed    []byte
+	UpdatedAt time.Time
+}
+
+// selectUserDetail reads a live (not erased) user with roles, languages,
+// the sealed bank record (nil when none) and the platform settings, in
+// one statement. Returns ErrNotFound.
+func selectUserDetail(ctx context.Context, db bun.IDB, id uuid.UUID) (*User, *Settings, *sealedBank, error) {
+	row := new(userDetailRow)
+	err := db.NewSelect().Model(row).ColumnExpr("?TableAlias.*").
+		ColumnExpr(jsonList(db, "role", "userdesk_user_roles", "user_id")+" AS roles_json").
+		ColumnExpr(jsonList(db, "language", "userdesk_user_languages", "user_id")+" AS langs_json").
+		ColumnExpr("b.key_id AS bank_key_id, b.sealed AS bank_sealed, b.updated_at AS bank_updated_at").
+		ColumnExpr("st.currency AS st_currency, st.asker_percent AS st_asker_percent, st.asker_fixed AS st_asker_fixed").
+		ColumnExpr("st.offeror_percent AS st_offeror_percent, st.offeror_fixed AS st_offeror_fixed").
+		ColumnExpr("st.default_user_status AS st_default_user_status, st.platform_mode AS st_platform_mode").
+		ColumnExpr("st.version AS st_version, st.updated_at AS st_updated_at").
+		Join("LEFT JOIN userdesk_bank_accounts AS b ON b.user_id = ?TableAlias.id").
+		Join("LEFT JOIN userdesk_platform_settings AS st ON st.id = 1").
+		Where("?TableAlias.id = ?", id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("usermgmt: get user: %w", err)
+	}
+	u := &row.User
+	if u.Deleted() {
+		return nil, nil, nil, ErrNotFound
+	}
+	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	if u.Roles, err = decodeList[Role](row.RolesJSON); err != nil {
+		return nil, nil, nil, err
+	}
+	if u.SpokenLanguages, err = decodeList[string](row.LangsJSON); err != nil {
+		return nil, nil, nil, err
+	}
+	if row.StCurrency == nil || row.StDefaultUserStatus == nil || row.StPlatformMode == nil || row.StVersion == nil || row.StUpdatedAt == nil {
+		return nil, nil, nil, fmt.Errorf("usermgmt: platform settings: %w", ErrNotFound)
+	}
+	st := &Settings{
+		ID: 1, Currency: *row.StCurrency,
+		AskerPercent: row.StAskerPercent, AskerFixed: row.StAskerFixed,
+		OfferorPercent: row.StOfferorPercent, OfferorFixed: row.StOfferorFixed,
+		DefaultUserStatus: *row.StDefaultUserStatus, PlatformMode: *row.StPlatformMode,
+		Version: *row.StVersion, UpdatedAt: row.StUpdatedAt.UTC(),
+	}
+	var bank *sealedBank
+	if row.BankKeyID != nil {
+		bank = &sealedBank{KeyID: *row.BankKeyID, Sealed: row.BankSealed}
+		if row.BankUpdatedAt != nil {
+			bank.UpdatedAt = *row.BankUpdatedAt
+		}
+	}
+	return u, st, bank, nil
+}
