@@ -3,6 +3,7 @@ package fees_test
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/userdesk/userdesk/fees"
@@ -99,4 +100,53 @@ func isJSONError(err error) bool {
 func sameOverride(a, b fees.Override) bool {
 	return a.UseStandard == b.UseStandard && a.AskerPercent.Equal(b.AskerPercent) && a.AskerFixed.Equal(b.AskerFixed) &&
 		a.OfferorPercent.Equal(b.OfferorPercent) && a.OfferorFixed.Equal(b.OfferorFixed)
+}
+
+// FuzzOverrideForm checks the form form of the override (the back
+// office's fee card): any five field values either give a
+// *ValidationError naming only known fields, or an override that
+// validates, with an empty field unset and "0" a set zero, which the JSON
+// form carries over unchanged.
+func FuzzOverrideForm(f *testing.F) {
+	f.Add("", "", "", "", "")
+	f.Add("on", "0", "", "12.5", "1.50")
+	f.Add("false", " 5 ", "-1", "101", "x")
+	f.Add("true", "100", "0.00", "0", "9999999999999999999999")
+	f.Fuzz(func(t *testing.T, useStandard, askerPercent, askerFixed, offerorPercent, offerorFixed string) {
+		values := map[string]string{"use_standard": useStandard, "asker_percent": askerPercent, "asker_fixed": askerFixed,
+			"offeror_percent": offerorPercent, "offeror_fixed": offerorFixed}
+		o, err := fees.ParseOverrideForm(func(name string) string { return values[name] })
+		if err != nil {
+			var ve *fees.ValidationError
+			if !errors.As(err, &ve) || len(ve.Errors) == 0 {
+				t.Fatalf("%v: %T %v", values, err, err)
+			}
+			for _, fe := range ve.Errors {
+				if _, known := values[fe.Field]; !known {
+					t.Fatalf("%v: error on unknown field %q", values, fe.Field)
+				}
+			}
+			return
+		}
+		// The form parser checks signs and the percent range; the upper
+		// bound of amounts is Validate's (and Resolve's), which the
+		// library's writes call.
+		if err := o.Validate(); err != nil && !errors.Is(err, fees.ErrAmountTooLarge) {
+			t.Fatalf("%v parsed to %+v, which does not validate: %v", values, o, err)
+		}
+		for name, got := range map[string]fees.OptionalDecimal{"asker_percent": o.AskerPercent, "asker_fixed": o.AskerFixed,
+			"offeror_percent": o.OfferorPercent, "offeror_fixed": o.OfferorFixed} {
+			if blank := strings.TrimSpace(values[name]) == ""; blank == got.Valid {
+				t.Fatalf("%s %q parsed to %+v: empty and set differ", name, values[name], got)
+			}
+		}
+		raw, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var again fees.Override
+		if err := json.Unmarshal(raw, &again); err != nil || !sameOverride(again, o) {
+			t.Fatalf("%v → %s → %+v, %v", values, raw, again, err)
+		}
+	})
 }

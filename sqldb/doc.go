@@ -42,11 +42,14 @@
 //
 //	# first migrations.Up on the new database (the reference server runs it at start)
 //	psql "$NEW" -c 'DELETE FROM userdesk_platform_settings'   # the row the migrations seed
-//	pg_restore --data-only --single-transaction --exit-on-error --dbname="$NEW" userdesk.dump
+//	pg_restore --data-only --disable-triggers --single-transaction --exit-on-error --dbname="$NEW" userdesk.dump
 //
 // pg_dump reads one snapshot, so the copy is consistent while the server
-// keeps running; the append-only triggers of the audit log and the credits
-// ledger do not refuse the restore's inserts. A host that dumps its whole
+// keeps running. --disable-triggers (it needs a superuser) keeps the
+// triggers from firing on the restored rows: the user counters
+// (userdesk_user_counts) come back as they were in the snapshot instead of
+// being counted a second time, and the append-only rules of the audit log
+// and the credits ledger have nothing to refuse. A host that dumps its whole
 // database (the usual case) needs nothing of this: the userdesk_ tables,
 // functions and triggers are in its dump.
 //

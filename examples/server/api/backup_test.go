@@ -48,7 +48,7 @@ func TestBackupRestore(t *testing.T) {
 		if _, err := dst.ExecContext(context.Background(), "DELETE FROM userdesk_platform_settings"); err != nil {
 			t.Fatal(err)
 		}
-		run(t, "pg_restore", "--data-only", "--single-transaction", "--exit-on-error", "--dbname="+dbtest.PostgresDSN(t, dst), file)
+		run(t, "pg_restore", "--data-only", "--disable-triggers", "--single-transaction", "--exit-on-error", "--dbname="+dbtest.PostgresDSN(t, dst), file)
 		checkRestored(t, dst)
 	})
 	t.Run("sqlite", func(t *testing.T) {
@@ -136,6 +136,12 @@ func checkRestored(t *testing.T, db *bun.DB) {
 	}
 	if strings.Join(names, ", ") != "Bob Builder, Chloé Dupont, Ada Lovelace" {
 		t.Fatalf("restored list: %v", names)
+	}
+	if n := admin.json("GET", "/admin/v1/users/count", nil, 200)["count"]; n != float64(3) {
+		t.Fatalf("restored count: %v", n)
+	}
+	if n := admin.json("GET", "/admin/v1/users/count?status=in_review", nil, 200)["count"]; n != float64(1) {
+		t.Fatalf("restored status count: %v", n)
 	}
 	ada := items[2].(map[string]any)
 	if ada["status"] != "in_review" || ada["fees"] != "customized" {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -160,8 +161,10 @@ type userState struct {
 	version int64
 	status  string
 	cats    int // index of the category set last written
-	guest   int64
-	guestOn bool
+	// The user's one guest: its version and whether it may view payouts
+	// (else it manages bookings).
+	guestVersion int64
+	guestPayouts bool
 }
 
 // refresh reads the user's state after a write whose fate is unknown,
@@ -177,13 +180,18 @@ func (w *faultWorld) refresh(ctx context.Context, id uuid.UUID, st *userState) {
 					ID uuid.UUID `json:"id"`
 				} `json:"categories"`
 				Guests []struct {
-					Version int64 `json:"version"`
+					Version int64    `json:"version"`
+					Roles   []string `json:"roles"`
 				} `json:"guests"`
 			}
 			if err := json.Unmarshal(raw, &u); err != nil {
 				w.t.Fatalf("user: %s", raw)
 			}
 			st.version, st.status = u.Version, u.Status
+			if len(u.Guests) == 1 {
+				st.guestVersion = u.Guests[0].Version
+				st.guestPayouts = slices.Contains(u.Guests[0].Roles, string(usermgmt.GuestViewPayouts))
+			}
 			st.cats = -1
 			if len(u.Categories) == 1 {
 				for i, c := range w.cats {
@@ -219,7 +227,14 @@ func (w *faultWorld) work(ctx context.Context, users *usermgmt.Service, ids []uu
 		st := state[id]
 		uid := id.String()
 		var method, path, body, action string
-		switch rng.IntN(5) {
+		switch rng.IntN(6) {
+		case 5:
+			role := usermgmt.GuestViewPayouts
+			if st.guestPayouts {
+				role = usermgmt.GuestManageBookings
+			}
+			method, path, action = "PATCH", "/admin/v1/users/"+uid+"/guests/"+w.guests[id].String(), usermgmt.ActionGuestUpdate
+			body = fmt.Sprintf(`{"version": %d, "roles": [%q]}`, st.guestVersion, role)
 		case 0:
 			next := map[string]string{"live": "in_review", "in_review": "live", "invalidated": "live"}[st.status]
 			method, path, action = "PUT", "/admin/v1/users/"+uid+"/status", usermgmt.ActionStatusChange
@@ -290,6 +305,11 @@ func (w *faultWorld) work(ctx context.Context, users *usermgmt.Service, ids []uu
 				Version int64 `json:"version"`
 			}
 			_ = json.Unmarshal(raw, &out)
+			if action == usermgmt.ActionGuestUpdate {
+				// The answer is the guest's; re-read the user's state.
+				w.refresh(ctx, id, st)
+				continue
+			}
 			st.version = out.Version
 			switch action {
 			case usermgmt.ActionStatusChange:
@@ -341,7 +361,7 @@ func (w *faultWorld) run(users *usermgmt.Service, fault func(ctx context.Context
 	bg := context.Background()
 	for _, id := range w.users {
 		uid := id.String()
-		for _, action := range []string{usermgmt.ActionStatusChange, usermgmt.ActionFeesSet, usermgmt.ActionCategoriesSet} {
+		for _, action := range []string{usermgmt.ActionStatusChange, usermgmt.ActionFeesSet, usermgmt.ActionCategoriesSet, usermgmt.ActionGuestUpdate} {
 			n64, err := w.db.NewSelect().Table("userdesk_audit_log").Where("user_id = ? AND action = ?", id, action).Count(bg)
 			if err != nil {
 				t.Fatal(err)

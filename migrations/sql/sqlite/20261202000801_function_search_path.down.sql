@@ -1,0 +1,2 @@
+-- Nothing to do on SQLite (no functions, no schemas).
+SELECT 1;
