@@ -262,8 +262,19 @@ func (rt *router) user(pattern string, h userHandler) {
 // serve runs h and answers its error with a problem document.
 func (a *API) serve(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			a.writeError(w, r, err)
+		err := h(w, r)
+		if err == nil {
+			return
 		}
+		if sr, ok := w.(*statusRecorder); ok && sr.wrote {
+			// The answer had started (a streamed export): a problem
+			// document cannot follow it. Abort the connection, so that
+			// the client sees a failed transfer rather than a file that
+			// looks complete.
+			a.log.WarnContext(r.Context(), "request failed after its answer started; connection aborted",
+				"request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "status", sr.status, "err", err)
+			panic(http.ErrAbortHandler)
+		}
+		a.writeError(w, r, err)
 	})
 }
