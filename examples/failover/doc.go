@@ -106,6 +106,15 @@
 //	    503 had committed — a 503 means "unknown", as the fault tests say)
 //	whole test (formation set up, load, teardown): 54 s
 //
+// A second run (00:53 UTC, with -race): 1664 requests in 15.7 s, 1441
+// acknowledged, 223 answered 503 (Retry-After: 2), 0 other; writes
+// unavailable for 9.4 s; slowest answer 302 ms, median 14 ms; 1441 of 1441
+// acknowledged ids on node2; whole test 36 s.
+//
+// The admin's session token, issued before the crash, kept working on
+// node2: sessions are rows in the database and were replicated with the
+// rest.
+//
 // The 10.7 s are the monitor's: ~3 s to consider node1 unhealthy, the 5 s
 // demote timeout, and the state changes of both keepers. pg_autoctl took
 // 1.8 s to exit after SIGQUIT.

@@ -571,7 +571,8 @@ func TestFailover(t *testing.T) {
 	if len(lost) > 0 {
 		t.Errorf("%d of %d acknowledged writes are not on the new primary: %v", len(lost), len(acked), lost)
 	}
-	t.Logf("replay: %d acknowledged ids, all %d on node2 (%d rows there: the rest are writes answered 503 that committed)", len(acked), len(acked)-len(lost), len(have))
+	t.Logf("replay: %d acknowledged ids, %d of them on node2; %d rows there (%d more: writes answered 503 that had committed)",
+		len(acked), len(acked)-len(lost), len(have), len(have)-(len(acked)-len(lost)))
 	var afterStop int
 	for _, an := range answers {
 		if an.status == http.StatusCreated && an.at > goneAt {
