@@ -82,9 +82,9 @@
 //
 // # What the clients saw
 //
-// While node1 is gone and before the monitor lets node2 take writes, pool
-// connections to node1 fail (connection refused, then reset) and new
-// connections find no read-write host: during the "stop_replication"
+// While node1 is gone and before the monitor lets node2 take writes, the
+// pool's connections to node1 are broken and new connections find no
+// read-write host: during the "stop_replication"
 // step pg_auto_failover promotes node2 but keeps default_transaction_read_only
 // on until primary_demote_timeout has passed, precisely so that
 // target_session_attrs=read-write clients do not write to it while the old
