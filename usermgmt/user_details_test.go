@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -559,10 +560,13 @@ func TestEraseUser(t *testing.T) {
 			"GB82WEST12345698765432", "5432", "WESTGB22", "acct_zoe_998877", "zoe.helper", "Pacific/Chatham", "language=mi", "language=to", "1977-03-29",
 			u.PasswordHash,
 		}
+		// Times of day ("01:05:31.325432") are left out: their fractions
+		// of a second may hold "5432" by chance.
+		timeOfDay := regexp.MustCompile(`\d{2}:\d{2}:\d{2}(\.\d+)?`)
 		for table, rows := range dumpLibraryTables(t, db) {
 			for _, row := range rows {
 				for _, p := range personal {
-					if strings.Contains(strings.ToLower(row), strings.ToLower(p)) {
+					if strings.Contains(strings.ToLower(timeOfDay.ReplaceAllString(row, "")), strings.ToLower(p)) {
 						t.Errorf("table %s still holds %q: %s", table, p, row)
 					}
 				}
