@@ -55,6 +55,12 @@ type app struct {
 	links      *thirdparty.Service
 	sevenrooms *sevenrooms.Service
 	fake       *sevenroomstest.Server
+
+	// holder names this replica in the lease rows (host/pid/random).
+	holder string
+	// maintenanceEvery and maintenanceLeaseTTL override maintenancePeriod
+	// and the lease's one minute (tests); zero keeps them.
+	maintenanceEvery, maintenanceLeaseTTL time.Duration
 }
 
 func (a *app) bankKeys() *usermgmt.BankKeyring { return a.keys }
@@ -79,7 +85,7 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &app{db: db, log: log, cfg: cfg, users: users, keys: keyring}
+	a := &app{db: db, log: log, cfg: cfg, users: users, keys: keyring, holder: replicaHolder()}
 	// Each New registers its own OnErase (and, for referral, OnProfileChange)
 	// hook on users: nothing else to do for erasure.
 	if a.referral, err = referral.New(referral.Config{Users: users, InitialCredits: demoReferralCredits(cfg), Logger: log}); err != nil {
@@ -167,38 +173,67 @@ func demoReferralCredits(cfg config) int64 {
 // maintenancePeriod is how often the background maintenance runs.
 const maintenancePeriod = time.Hour
 
+// maintenanceLease names the lease that keeps the periodic maintenance
+// on one replica at a time.
+const maintenanceLease = "server.maintenance"
+
 // runBackground runs the packages' periodic maintenance until ctx ends:
 // activity's event retention, referral's idempotency-key pruning and
 // verification's sweep of ended links, codes and old messages, once
-// at start and then every maintenancePeriod. It returns when ctx is done;
-// run waits for it on shutdown. A failed pass is logged and retried at
-// the next tick.
+// when this replica takes the lease and then every maintenancePeriod
+// (a.maintenanceEvery when set). It returns when ctx is done; run waits
+// for it on shutdown. A failed pass is logged and retried at the next
+// tick.
+//
+// Every replica calls it; the maintenance runs on one at a time, under
+// the lease row maintenanceLease of thirdparty.RunExclusive (the one the
+// SevenRooms work below already holds its own lease with), so that
+// replicas do not prune the same rows side by side. thirdparty's rather
+// than verification's lease: RunExclusive runs any work and stops it
+// when a renewal fails, where verification's RunExclusiveDelivery is the
+// outbox loop itself (its TryLease would need a third renewal loop
+// here). The lease lives a minute (a.maintenanceLeaseTTL when set) and
+// is released on shutdown: the next replica takes over within TTL/3
+// after a clean stop, within TTL after a crash.
 func (a *app) runBackground(ctx context.Context) {
 	if a.sevenrooms != nil {
 		done := make(chan struct{})
 		go func() { defer close(done); a.runSevenRooms(ctx) }()
 		defer func() { <-done }()
 	}
-	tick := time.NewTicker(maintenancePeriod)
-	defer tick.Stop()
-	for {
-		if rep, err := a.activity.PruneEvents(ctx, a.db, activity.PruneOptions{Pause: 50 * time.Millisecond}); err != nil && ctx.Err() == nil {
-			a.log.WarnContext(ctx, "activity retention pass failed", "err", err)
-		} else if err == nil {
-			a.log.DebugContext(ctx, "activity retention pass", "report", rep)
-		}
-		if _, err := a.referral.PruneIdempotencyKeys(ctx, a.db); err != nil && ctx.Err() == nil {
-			a.log.WarnContext(ctx, "referral idempotency-key pruning failed", "err", err)
-		}
-		if _, err := a.verification.Sweep(ctx, a.db); err != nil && ctx.Err() == nil {
-			a.log.WarnContext(ctx, "verification sweep failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+	every := a.maintenanceEvery
+	if every <= 0 {
+		every = maintenancePeriod
 	}
+	_ = thirdparty.RunExclusive(ctx, a.db, thirdparty.LeaseConfig{Name: maintenanceLease, Holder: a.holder, TTL: a.maintenanceLeaseTTL, Logger: a.log},
+		func(ctx context.Context) error {
+			tick := time.NewTicker(every)
+			defer tick.Stop()
+			for {
+				a.maintain(ctx)
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-tick.C:
+				}
+			}
+		})
+}
+
+// maintain is one pass of the periodic maintenance.
+func (a *app) maintain(ctx context.Context) {
+	if rep, err := a.activity.PruneEvents(ctx, a.db, activity.PruneOptions{Pause: 50 * time.Millisecond}); err != nil && ctx.Err() == nil {
+		a.log.WarnContext(ctx, "activity retention pass failed", "err", err)
+	} else if err == nil {
+		a.log.DebugContext(ctx, "activity retention pass", "report", rep)
+	}
+	if _, err := a.referral.PruneIdempotencyKeys(ctx, a.db); err != nil && ctx.Err() == nil {
+		a.log.WarnContext(ctx, "referral idempotency-key pruning failed", "err", err)
+	}
+	if _, err := a.verification.Sweep(ctx, a.db); err != nil && ctx.Err() == nil {
+		a.log.WarnContext(ctx, "verification sweep failed", "err", err)
+	}
+	a.log.InfoContext(ctx, "maintenance pass done", "holder", a.holder)
 }
 
 // SevenRooms: the client, the service, and its background work.

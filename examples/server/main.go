@@ -36,7 +36,9 @@
 // USERDESK_SEVENROOMS_WEBHOOK_SECRET is the shared secret of SevenRooms
 // webhook deliveries at POST /webhooks/sevenrooms. SevenRooms' background
 // work (health checks, queued automatic links, partial merges) runs on one
-// replica at a time, behind a lease row (thirdparty.RunExclusive).
+// replica at a time, behind a lease row (thirdparty.RunExclusive), and so
+// does the hourly maintenance (event retention, idempotency-key pruning,
+// the verification sweep) under a lease of its own.
 //
 // USERDESK_ADMIN_EMAIL and USERDESK_ADMIN_PASSWORD, when set and no
 // operator exists yet, create the first admin operator.

@@ -65,9 +65,14 @@ func newVerification(users *usermgmt.Service, log *slog.Logger, cfg config) (*ve
 // time (verification.RunExclusiveDelivery: a lease row in the database);
 // every replica runs it, under a holder name of its own.
 func (a *app) runDelivery(ctx context.Context) {
+	_ = a.verification.RunExclusiveDelivery(ctx, a.db, deliveryInterval, a.holder)
+}
+
+// replicaHolder names this replica in lease rows: host, process id and a
+// random part (two apps in one process, as in tests, differ).
+func replicaHolder() string {
 	host, _ := os.Hostname()
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	holder := fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
-	_ = a.verification.RunExclusiveDelivery(ctx, a.db, deliveryInterval, holder)
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }

@@ -107,4 +107,15 @@
 //     codes) is bound always, so that the route list and the OpenAPI
 //     document never depend on the configuration, and answers 404
 //     route_not_found unless Config.DevOutbox (the server's demo mode).
+//   - Many server replicas on one database (behind any load balancer, no
+//     sticky sessions): operator and user sessions, their logout,
+//     impersonation tokens and their revocation, and the login throttle
+//     live in the database, so every replica answers the same
+//     (TestThreeReplicasBehindABalancer). Per replica, by design: the
+//     SevenRooms client's token cache and its rate limit (one
+//     authentication per replica, and N replicas may send up to N times
+//     ClientConfig.RateLimit: divide it by the replica count), and the
+//     read-your-writes memory of sqldb.Replicas (see there). The server's
+//     background work (maintenance, outbox delivery, SevenRooms) runs on
+//     one replica at a time under lease rows (examples/server/app.go).
 package api

@@ -35,8 +35,22 @@ const testClientAddr = "X-Test-Client-Addr"
 // configuration before New.
 func newTestApp(t testing.TB, db *bun.DB, edit ...func(*Config)) *API {
 	t.Helper()
+	return newTestAppKeyed(t, db, newTestKeys(), edit...)
+}
+
+// testKeys are an API's bank key and impersonation signing seed; replicas
+// of one deployment share them.
+type testKeys struct{ bank, signing []byte }
+
+func newTestKeys() testKeys {
 	key := func() []byte { b := make([]byte, 32); _, _ = rand.Read(b); return b }
-	keyring, err := usermgmt.NewBankKeyring("k1", map[string][]byte{"k1": key()})
+	return testKeys{bank: key(), signing: key()}
+}
+
+// newTestAppKeyed is newTestApp with the given keys.
+func newTestAppKeyed(t testing.TB, db *bun.DB, keys testKeys, edit ...func(*Config)) *API {
+	t.Helper()
+	keyring, err := usermgmt.NewBankKeyring("k1", map[string][]byte{"k1": keys.bank})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +60,7 @@ func newTestApp(t testing.TB, db *bun.DB, edit ...func(*Config)) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
-	private := ed25519.NewKeyFromSeed(key())
+	private := ed25519.NewKeyFromSeed(keys.signing)
 	imp, err := impersonation.New(impersonation.Config{
 		Users: users, Audience: "http://front.test", DefaultTTL: 15 * time.Minute,
 		Keys: impersonation.KeyRing{Current: "k1", Keys: []impersonation.Key{{ID: "k1", Private: private}}},
