@@ -300,16 +300,6 @@ func TestSevenRoomsFailures(t *testing.T) {
 	})
 }
 
-// supportID returns the id of the support operator e.operator created.
-func supportID(t *testing.T, e *e2e) uuid.UUID {
-	t.Helper()
-	var id uuid.UUID
-	if err := e.db.NewSelect().Table("userdesk_operators").Column("id").Where("email_normalized = ?", "support@ops.test").Scan(context.Background(), &id); err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
 // TestSevenRoomsUnconfigured: without SevenRooms its routes answer 503
 // area_unavailable, and registration still works.
 func TestSevenRoomsUnconfigured(t *testing.T) {
