@@ -22,8 +22,8 @@ const deliveryInterval = 2 * time.Second
 
 // newVerification builds the verification service: links point at the
 // front office's pages (the impersonation audience + front.BasePath:
-// /app/verify-email, /app/confirm-email-change, /app/reset-password), the verification email goes
-// out at registration and after an operator's change of address, and
+// /app/verify-email, /app/confirm-email-change, /app/reset-password),
+// the verification email goes out at registration and after an operator's change of address, and
 // messages go through SMTP and the SMS API when configured, else stay in
 // the outbox (in demo mode, GET /dev/outbox lists them).
 func newVerification(users *usermgmt.Service, log *slog.Logger, cfg config) (*verification.Service, error) {
