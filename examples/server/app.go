@@ -141,7 +141,7 @@ func newApp(db *bun.DB, log *slog.Logger, cfg config) (*app, error) {
 	}
 	// The minimal front office (/app/ and the impersonation hand-off,
 	// POST /impersonate) where the back office's impersonations land.
-	a.front, err = front.New(front.Config{DB: db, Users: users, Impersonation: a.imp, BackOfficeURL: "/admin", SessionTTL: cfg.sessionTTL, Logger: log})
+	a.front, err = front.New(front.Config{DB: db, Users: users, Impersonation: a.imp, Verification: a.verification, BackOfficeURL: "/admin", SessionTTL: cfg.sessionTTL, Logger: log})
 	if err != nil {
 		return nil, err
 	}

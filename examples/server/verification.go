@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/userdesk/userdesk/examples/server/front"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/verification"
 )
@@ -19,13 +21,14 @@ import (
 const deliveryInterval = 2 * time.Second
 
 // newVerification builds the verification service: links point at the
-// front office (the impersonation audience), the verification email goes
-// out at registration and after an operator's change of address, and
+// front office's pages (the impersonation audience + front.BasePath:
+// /app/verify-email, /app/confirm-email-change, /app/reset-password),
+// the verification email goes out at registration and after an operator's change of address, and
 // messages go through SMTP and the SMS API when configured, else stay in
 // the outbox (in demo mode, GET /dev/outbox lists them).
 func newVerification(users *usermgmt.Service, log *slog.Logger, cfg config) (*verification.Service, error) {
 	vc := verification.Config{
-		Users: users, BaseURL: cfg.audience, PlatformName: "userdesk", Logger: log,
+		Users: users, BaseURL: strings.TrimRight(cfg.audience, "/") + front.BasePath, PlatformName: "userdesk", Logger: log,
 		SendAtRegistration: true, SendAfterEmailChange: true,
 		SMSCallingCodes: cfg.smsCallingCodes,
 	}

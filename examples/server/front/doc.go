@@ -1,7 +1,7 @@
 // Package front is the reference server's minimal front office: the
 // pages a user sees of their own account — the dashboard, the
-// presentation, the identity and the bank account — and the user's own
-// login, served as html/template pages with embedded templates and style
+// presentation, the identity and the bank account — the user's own
+// login, and the pages the verification emails link to, served as html/template pages with embedded templates and style
 // (no script). It exists so that an operator's impersonation, started in
 // the back office (package examples/server/ui), lands somewhere real: the
 // page the card's Edit button names, with a banner naming the user, the
@@ -16,9 +16,15 @@
 //
 // # Mounting
 //
-//	h, err := front.New(front.Config{DB: db, Users: users, Impersonation: imp, BackOfficeURL: "/admin"})
+//	h, err := front.New(front.Config{DB: db, Users: users, Impersonation: imp, Verification: v, BackOfficeURL: "/admin"})
 //	mux.Handle("/app/", h)
 //	mux.Handle("POST /impersonate", h)
+//
+// with the verification service's links pointed at these pages:
+// verification.Config.BaseURL = the front office's origin + BasePath, so
+// that its emails link to /app/verify-email, /app/confirm-email-change
+// and /app/reset-password (VerifyEmailPath, ConfirmEmailChangePath,
+// ResetPasswordPath).
 //
 // # Decisions
 //
@@ -59,4 +65,23 @@
 //     clear view is audited by the library). Its form is offered, and the
 //     library refuses it under an impersonation (payout details are the
 //     user's to give); the page says so in words.
+//   - The emailed links (Config.Verification; nil answers them 404):
+//     GET shows a form carrying the token in a hidden field and spends
+//     nothing, because mail scanners and link previews fetch links before
+//     the person does; the form's POST spends it through
+//     verification.Service.ConfirmEmail, ConfirmEmailChange or
+//     ResetPassword and says the outcome in words. A link the library
+//     refuses (ErrInvalidLink: unknown, used, expired, replaced — not told
+//     apart, as the library decides) is answered 400 with the way to ask
+//     for a new one; a refused password shows the library's field error
+//     and keeps the form, since the library checks the password before it
+//     spends the token. The only check of the page's own is that the two
+//     password fields match (a form concern, field
+//     password_confirmation); the rules are the library's. The pages need
+//     no login (the token is the credential) and run outside the
+//     impersonation middleware: whoever holds the link proves the
+//     mailbox. Their POSTs go through http.CrossOriginProtection like the
+//     others. These pages have no "ask again" form of their own: the
+//     words name the JSON API's routes (resend, email change, forgot my
+//     password), which the host's front end offers.
 package front

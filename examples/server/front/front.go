@@ -17,6 +17,7 @@ import (
 
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
+	"github.com/userdesk/userdesk/verification"
 )
 
 //go:embed templates/*.html
@@ -53,6 +54,10 @@ type Config struct {
 	// Impersonation verifies the back office's tokens. Nil refuses every
 	// hand-off in words.
 	Impersonation *impersonation.Service
+	// Verification spends the tokens of the links its emails carry, on
+	// the pages VerifyEmailPath, ConfirmEmailChangePath and
+	// ResetPasswordPath under BasePath. Nil answers those pages 404.
+	Verification *verification.Service
 	// BackOfficeURL is where "back to the back office" links go, such as
 	// "/admin" or "https://admin.example.com/admin". Empty means "/admin".
 	BackOfficeURL string
@@ -67,6 +72,7 @@ type server struct {
 	db    *bun.DB
 	users *usermgmt.Service
 	imp   *impersonation.Service
+	verif *verification.Service
 	back  string
 	ttl   time.Duration
 	log   *slog.Logger
@@ -79,7 +85,7 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.DB == nil || cfg.Users == nil {
 		return nil, errors.New("front: Config.DB and Config.Users are required")
 	}
-	s := &server{db: cfg.DB, users: cfg.Users, imp: cfg.Impersonation, back: strings.TrimRight(cfg.BackOfficeURL, "/"),
+	s := &server{db: cfg.DB, users: cfg.Users, imp: cfg.Impersonation, verif: cfg.Verification, back: strings.TrimRight(cfg.BackOfficeURL, "/"),
 		ttl: cfg.SessionTTL, log: cfg.Logger}
 	if s.back == "" {
 		s.back = "/admin"
@@ -151,6 +157,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST "+b+"/identity", s.authed(s.identitySave))
 	mux.Handle("GET "+b+"/bank-account", s.authed(s.bank))
 	mux.Handle("POST "+b+"/bank-account", s.authed(s.bankSave))
+	s.linkRoutes(mux)
 	mux.HandleFunc(b+"/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "There is no page at this address.")
 	})
