@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -155,7 +156,9 @@ func (s *Service) ProcessWebhook(ctx context.Context, db bun.IDB, ev Event) erro
 		return nil
 	}
 	var p Profile
-	if err := json.Unmarshal(ev.Entity, &p); err != nil || p.ID == "" {
+	// An id is printable text: a NUL byte or invalid UTF-8 (which no
+	// SevenRooms id holds) is a bad body, not a database error.
+	if err := json.Unmarshal(ev.Entity, &p); err != nil || p.ID == "" || !utf8.ValidString(p.ID) || strings.ContainsRune(p.ID, 0) {
 		return ErrWebhookBody
 	}
 	l, err := thirdparty.FindByExternalID(ctx, db, Provider, string(s.env), p.ID)
