@@ -176,6 +176,14 @@ func (s *Service) StepCredits(ctx context.Context, db bun.IDB, actor, userID uui
 }
 
 func (s *Service) operatorChange(ctx context.Context, db bun.IDB, r changeReq) (*CreditChange, error) {
+	if oneStatement(db, r) {
+		if _, err := s.users.Authorize(ctx, db, *r.operator, PermChangeCredits); err != nil {
+			return nil, err
+		}
+		if out, err := s.changeOneStatement(ctx, db, r); out != nil || err != nil {
+			return out, err
+		}
+	}
 	var out *CreditChange
 	err := inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := s.users.Authorize(ctx, tx, *r.operator, PermChangeCredits); err != nil {
@@ -217,6 +225,11 @@ func (s *Service) AdjustCredits(ctx context.Context, db bun.IDB, userID uuid.UUI
 	}
 	r := changeReq{user: userID, kind: adj.Kind, delta: delta, referee: adj.RefereeID,
 		reason: strings.TrimSpace(adj.Reason), key: adj.IdempotencyKey}
+	if oneStatement(db, r) {
+		if out, err := s.changeOneStatement(ctx, db, r); out != nil || err != nil {
+			return out, err
+		}
+	}
 	var out *CreditChange
 	err := inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		var err error
@@ -224,6 +237,40 @@ func (s *Service) AdjustCredits(ctx context.Context, db bun.IDB, userID uuid.UUI
 		return err
 	})
 	return out, err
+}
+
+// oneStatement reports whether change r on db can skip the transaction:
+// on PostgreSQL, outside a transaction of the host's (db is the *bun.DB),
+// a change without an idempotency key is one statement (changeAndAppend:
+// the conditional UPDATE and the entry INSERT in one data-modifying CTE),
+// atomic on its own, so BEGIN and COMMIT would only add two round trips
+// while the hot row stays locked. The operator's permission is read just
+// before it (Authorize). With a key, the key's claim and the change must
+// commit together, and inside the host's transaction the host decides.
+func oneStatement(db bun.IDB, r changeReq) bool {
+	_, plain := db.(*bun.DB)
+	return plain && r.key == "" && isPostgres(db)
+}
+
+// changeOneStatement applies r as the one statement of oneStatement. It
+// returns (nil, nil) when the conditional UPDATE matched nothing (no
+// account yet, an erased user, a stale set, a balance that would leave its
+// range): the caller then runs the transactional path, which writes
+// nothing more than this did (nothing) and finds out why.
+func (s *Service) changeOneStatement(ctx context.Context, db bun.IDB, r changeReq) (*CreditChange, error) {
+	entryID, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	e := &Entry{ID: entryID, UserID: r.user, Kind: r.kind, OperatorID: r.operator, RefereeID: r.referee,
+		Reason: r.reason, CreatedAt: s.clock()}
+	switch err := changeAndAppend(ctx, db, r, e); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("referral: change credits: %w", err)
+	}
+	return &CreditChange{Entry: e, Balance: e.BalanceAfter, Version: e.Seq}, nil
 }
 
 // checkCommon validates the reason and idempotency key every change has.
@@ -378,6 +425,12 @@ func (s *Service) applyChange(ctx context.Context, tx bun.IDB, r changeReq) (*Cr
 		switch {
 		case a.ErasedAt != nil:
 			return nil, ErrNotFound
+		case attempt < 3 && permits(a, r):
+			// The UPDATE ran before a concurrent opening of the account
+			// committed (PostgreSQL's READ COMMITTED: each statement sees
+			// what had committed when it began), and the account read
+			// after it allows the change: run the UPDATE again.
+			continue
 		case r.set && a.Version == r.seen && a.Balance == r.to:
 			out := &CreditChange{Balance: a.Balance, Version: a.Version}
 			if r.key != "" {
@@ -396,6 +449,15 @@ func (s *Service) applyChange(ctx context.Context, tx bun.IDB, r changeReq) (*Cr
 		}
 	}
 	return &CreditChange{Entry: e, Balance: e.BalanceAfter, Version: e.Seq}, nil
+}
+
+// permits reports whether the conditional UPDATE of r would match a.
+func permits(a *Account, r changeReq) bool {
+	if r.set {
+		return a.Version == r.seen && a.Balance != r.to
+	}
+	b := a.Balance + r.delta
+	return b >= 0 && b <= MaxCredits
 }
 
 // updateSQL is the conditional UPDATE of a balance, with its arguments; it

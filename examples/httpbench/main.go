@@ -5,7 +5,10 @@
 // keywords, filtered and sorted, the review queue, counts) and the detail
 // view, each timed sequentially on one keep-alive connection after a
 // warm-up, then a load phase with -conns concurrent keep-alive
-// connections on the detail view and on the first list page.
+// connections on the detail view and on the first list page. The same
+// operator session opens the back office's HTML pages (the users list
+// first page, filtered and keyword pages, the user detail page) in the
+// cookie the browser would send.
 //
 //	go run ./examples/usergen -db /tmp/bench.db -n 1000000
 //	USERDESK_ADMIN_EMAIL=bench@example.com USERDESK_ADMIN_PASSWORD='bench password 1' \
@@ -138,6 +141,10 @@ func main() {
 	seq("count, absent keyword", *countRuns, fixed("/admin/v1/users/count?q="+url.QueryEscape(*absent)))
 	seq("count, common keyword", *countRuns, fixed("/admin/v1/users/count?q="+url.QueryEscape(*common)))
 	seq("detail view (random user)", *runs, func() string { return "/admin/v1/users/" + ids[r.IntN(len(ids))] })
+	seq("back-office page: users list (HTML, first page)", *runs, fixed("/admin/users"))
+	seq("back-office page: users list (HTML, filtered, sorted by name)", *runs, fixed("/admin/users?status=live&role=both&language=fr&has_listing=true&sort=name&dir=asc"))
+	seq("back-office page: users list (HTML, common keyword)", *runs, fixed("/admin/users?q="+url.QueryEscape(*common)))
+	seq("back-office page: user detail (HTML, random user)", *runs, func() string { return "/admin/users/" + ids[r.IntN(len(ids))] })
 
 	fmt.Printf("\n| load (%d connections, %v) | requests/s | p50 | p95 | p99 | errors |\n| --- | ---: | ---: | ---: | ---: | ---: |\n", *conns, *duration)
 	load := func(name string, path func(r *rand.Rand) string) {
@@ -180,6 +187,7 @@ func main() {
 	}
 	load("detail view (random user)", func(r *rand.Rand) string { return "/admin/v1/users/" + ids[r.IntN(len(ids))] })
 	load("first list page", func(*rand.Rand) string { return "/admin/v1/users" })
+	load("back-office page: users list (HTML)", func(*rand.Rand) string { return "/admin/users" })
 	load("GET /healthz (the floor)", func(*rand.Rand) string { return "/healthz" })
 }
 
@@ -202,7 +210,13 @@ func (c *client) do(method, path string, body io.Reader) (*http.Response, error)
 		return nil, err
 	}
 	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+		if strings.HasPrefix(path, "/admin/v1/") {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		} else {
+			// The back office in the browser: the same operator session,
+			// in the cookie its login sets.
+			req.AddCookie(&http.Cookie{Name: "userdesk_admin", Value: c.token})
+		}
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

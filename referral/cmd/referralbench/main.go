@@ -1,10 +1,13 @@
 // Command referralbench measures referral credit changes per second on one
 // hot user and spread over many users, on PostgreSQL and SQLite.
 //
-// Each change is one transaction through the library: StepCredits (an
-// operator's +1: Authorize, the conditional UPDATE … RETURNING of the
-// balance, the ledger entry), the same with an idempotency key, and
-// AdjustCredits (a rule's grant, no operator). A "raw" row runs the
+// Each change is one call of the library: StepCredits (an operator's +1:
+// Authorize, then the conditional UPDATE … RETURNING of the balance and
+// the ledger entry, on PostgreSQL one autocommitted statement), the same
+// with the operator in the context as the reference server passes it
+// (usermgmt.Service.WithOperator: Authorize reads nothing), the same with
+// an idempotency key (a transaction: the key's claim, then the change),
+// and AdjustCredits (a rule's grant, no operator). A "raw" row runs the
 // hand-written floor on the same tables: one conditional UPDATE and one
 // entry INSERT per transaction, no library.
 //
@@ -124,6 +127,7 @@ type env struct {
 	users *usermgmt.Service
 	ref   *referral.Service
 	op    uuid.UUID
+	opRec *usermgmt.Operator
 	ids   []uuid.UUID
 }
 
@@ -145,7 +149,7 @@ func run(ctx context.Context, db *bun.DB, n, workers int, d time.Duration) error
 	if err != nil {
 		return err
 	}
-	e := &env{db: db, users: users, ref: ref, op: op.ID}
+	e := &env{db: db, users: users, ref: ref, op: op.ID, opRec: op}
 	t0 := time.Now()
 	if e.ids, err = seed(ctx, e, n, workers); err != nil {
 		return err
@@ -159,6 +163,12 @@ func run(ctx context.Context, db *bun.DB, n, workers int, d time.Duration) error
 	}{
 		{"StepCredits (+1, operator)", func(ctx context.Context, user uuid.UUID, _ int64) error {
 			_, err := e.ref.StepCredits(ctx, e.db, e.op, user, referral.CreditStep{Delta: 1})
+			return err
+		}},
+		{"StepCredits, op. in ctx", func(ctx context.Context, user uuid.UUID, _ int64) error {
+			// As the reference server calls it: the operator its session
+			// resolved rides in the context, so Authorize reads nothing.
+			_, err := e.ref.StepCredits(e.users.WithOperator(ctx, e.opRec), e.db, e.op, user, referral.CreditStep{Delta: 1})
 			return err
 		}},
 		{"StepCredits + idem. key", func(ctx context.Context, user uuid.UUID, i int64) error {
