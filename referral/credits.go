@@ -247,9 +247,13 @@ func (s *Service) AdjustCredits(ctx context.Context, db bun.IDB, userID uuid.UUI
 // while the hot row stays locked. The operator's permission is read just
 // before it (Authorize). With a key, the key's claim and the change must
 // commit together, and inside the host's transaction the host decides.
+//
+// Only deltas take it (an arrow click, a rule's grant): an operator's "set
+// to N" often matches nothing (the same value again, a stale version) and
+// would then pay the refused statement and the transactional path after it.
 func oneStatement(db bun.IDB, r changeReq) bool {
 	_, plain := db.(*bun.DB)
-	return plain && r.key == "" && isPostgres(db)
+	return plain && !r.set && r.key == "" && isPostgres(db)
 }
 
 // changeOneStatement applies r as the one statement of oneStatement. It

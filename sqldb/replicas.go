@@ -156,7 +156,7 @@ func OpenPostgresWithReplicas(ctx context.Context, primaryDSN string, cfg Replic
 		if err != nil {
 			// A replica that is down at start is skipped, not fatal: it
 			// is checked again with the others.
-			db, err = sql.Open("pgx", dsn)
+			db, err = openPostgresDB(dsn)
 			if err != nil {
 				_ = r.closeAll()
 				return nil, nil, fmt.Errorf("sqldb: replica: %w", err)

@@ -11,8 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -123,7 +124,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*bun.DB, error) {
 
 // openPostgresPool opens and checks a pool sized by PostgresPool.
 func openPostgresPool(ctx context.Context, dsn string) (*sql.DB, error) {
-	pool, err := sql.Open("pgx", dsn)
+	pool, err := openPostgresDB(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqldb: open postgres: %w", err)
 	}
@@ -138,6 +139,37 @@ func openPostgresPool(ctx context.Context, dsn string) (*sql.DB, error) {
 	}
 	return pool, nil
 }
+
+// openPostgresDB opens (without connecting) a database/sql pool on pgx
+// for dsn, in the simple query protocol unless the DSN names another
+// default_query_exec_mode.
+//
+// Why: bun writes every argument into the SQL text, so nearly every
+// statement's text is new (a user's ID, a cursor, a timestamp). pgx's
+// default mode prepares each new text as a named statement (a Parse and
+// Describe round trip), caches 512 of them per connection and closes the
+// oldest on the way: for SQL that is never sent twice that is an extra
+// round trip and a server-side prepare per statement, and the detail view's
+// statements paid it. The simple protocol sends the text once and reads the
+// rows, one round trip; arguments a caller passes to database/sql directly
+// are quoted by pgx (it requires standard_conforming_strings, PostgreSQL's
+// default since 9.1).
+func openPostgresDB(dsn string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.Contains(dsn, "default_query_exec_mode") {
+		cfg.DefaultQueryExecMode = PostgresQueryExecMode
+	}
+	return stdlib.OpenDB(*cfg), nil
+}
+
+// PostgresQueryExecMode is how OpenPostgres's connections send statements
+// (pgx's simple query protocol; see openPostgresDB for why). A host or a
+// test that builds its own pgx configuration sets it too, so that it runs
+// the statements as the library's pools do.
+const PostgresQueryExecMode = pgx.QueryExecModeSimpleProtocol
 
 // IsPostgresDSN reports whether s names a PostgreSQL database
 // (postgres:// or postgresql:// URL) rather than a SQLite file.

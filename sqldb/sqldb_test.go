@@ -2,9 +2,11 @@ package sqldb_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -178,5 +180,57 @@ func TestOpenPostgresSizesThePool(t *testing.T) {
 	want, _, _, _ := sqldb.PostgresPool(runtime.GOMAXPROCS(0))
 	if got := db.DB.Stats().MaxOpenConnections; got != want {
 		t.Fatalf("MaxOpenConnections = %d, want %d", got, want)
+	}
+}
+
+// TestOpenPostgresSimpleProtocol: statements go out in the simple query
+// protocol (no server-side prepared statement per new SQL text), unless the
+// DSN asks for another default_query_exec_mode; arguments passed to
+// database/sql still arrive intact.
+func TestOpenPostgresSimpleProtocol(t *testing.T) {
+	dsn := os.Getenv("USERDESK_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("USERDESK_REQUIRE_POSTGRES") != "" {
+			t.Fatal("USERDESK_TEST_POSTGRES is not set")
+		}
+		return
+	}
+	ctx := context.Background()
+	prepared := func(dsn string) (int, string) {
+		db, err := sqldb.OpenPostgres(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		conn, err := db.DB.Conn(ctx) // database/sql's own: the arguments go to pgx
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		var echoed string
+		tricky := "it's a \\ 'quoted' $1 value; --"
+		for i := range 3 {
+			if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT $1::text || '' AS v%d", i), tricky).Scan(&echoed); err != nil {
+				t.Fatal(err)
+			}
+			if echoed != tricky {
+				t.Fatalf("argument arrived as %q", echoed)
+			}
+		}
+		var n int
+		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM pg_prepared_statements").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n, echoed
+	}
+	if n, _ := prepared(dsn); n != 0 {
+		t.Fatalf("%d prepared statements on the connection, want 0 (simple protocol)", n)
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	if n, _ := prepared(dsn + sep + "default_query_exec_mode=cache_statement"); n == 0 {
+		t.Fatal("the DSN's default_query_exec_mode=cache_statement was not honoured")
 	}
 }

@@ -15,6 +15,7 @@ import (
 // config is the server's configuration, from flags and environment.
 type config struct {
 	addr             string        // listen address
+	debugAddr        string        // net/http/pprof listener, off when empty
 	db               string        // SQLite path or postgres:// DSN
 	demo             bool          // seed demo data into an empty database
 	keysFile         string        // where generated keys live (SQLite default)
@@ -69,6 +70,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&c.addr, "addr", envOr("USERDESK_ADDR", "127.0.0.1:8080"), "listen `address` (env USERDESK_ADDR)")
+	fs.StringVar(&c.debugAddr, "debug-addr", envOr("USERDESK_DEBUG_ADDR", ""), "serve Go's profiler (net/http/pprof, /debug/pprof/) on this separate `address`, such as 127.0.0.1:6060; keep it off public networks (env USERDESK_DEBUG_ADDR; default off)")
 	fs.StringVar(&c.db, "db", envOr("USERDESK_DB", ""), "SQLite file `path` or postgres:// DSN (env USERDESK_DB; default userdesk.db)")
 	fs.StringVar(&demo, "demo", envOr("USERDESK_DEMO", ""), "seed demo data into an empty database: true or false (env USERDESK_DEMO; default true only without -db)")
 	fs.StringVar(&c.keysFile, "keys", envOr("USERDESK_KEYS", ""), "keys `file`, generated on first run (env USERDESK_KEYS; default <db>.keys.json for SQLite)")

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -131,6 +132,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	go func() { defer close(delivery); a.runDelivery(bgCtx) }()
 	defer func() { stopBackground(); <-background; <-delivery }()
 
+	if cfg.debugAddr != "" {
+		dln, err := net.Listen("tcp", cfg.debugAddr)
+		if err != nil {
+			return fmt.Errorf("-debug-addr: %w", err)
+		}
+		dbg := debugServer(dln, logger)
+		defer dbg.Close()
+	}
+
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -225,4 +235,21 @@ func (a *app) bootstrapAdmin(ctx context.Context) error {
 		a.log.Info("created the first admin operator from USERDESK_ADMIN_EMAIL and USERDESK_ADMIN_PASSWORD")
 		return nil
 	})
+}
+
+// debugServer serves Go's profiler (net/http/pprof) on its own listener,
+// apart from the API and the back office, so that a profile of a loaded
+// server can be taken (go tool pprof http://ADDR/debug/pprof/profile)
+// without exposing it where the server's users are.
+func debugServer(ln net.Listener, logger *slog.Logger) *http.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	logger.Info("profiler", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	go func() { _ = srv.Serve(ln) }()
+	return srv
 }

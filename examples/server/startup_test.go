@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -240,5 +241,32 @@ func TestSeedingSkippedIsSaid(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "secret-company") {
 		t.Fatalf("the bootstrap admin's email is in the output:\n%s", out.String())
+	}
+}
+
+// TestDebugServer: -debug-addr serves Go's profiler on its own listener,
+// and the public handler does not.
+func TestDebugServer(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := debugServer(ln, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer srv.Close()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/debug/pprof/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(body) == 0 {
+		t.Fatalf("profiler: %d %q", resp.StatusCode, body)
+	}
+	a := newTestApp(t, dbtest.SQLite(t))
+	rec := httptest.NewRecorder()
+	a.routes().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/pprof/", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Fatalf("the public handler answers /debug/pprof/ with %d", rec.Code)
 	}
 }

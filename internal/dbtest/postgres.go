@@ -45,6 +45,7 @@ type pgServer struct {
 func (s *pgServer) connect(name string) *bun.DB {
 	cfg := s.config.Copy()
 	cfg.Database = name
+	cfg.DefaultQueryExecMode = sqldb.PostgresQueryExecMode // as sqldb.OpenPostgres
 	db := stdlib.OpenDB(*cfg)
 	// The pool a host gets from sqldb.OpenPostgres: many tests run at
 	// once against one server, and an unbounded pool per test database

@@ -33,18 +33,16 @@ func (s *server) authed(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(cookieName)
 		if err == nil && c.Value != "" {
-			id, err := s.users.ResolveSession(r.Context(), s.db, usermgmt.OperatorSession, c.Value)
+			// One statement for the session, the operator and its roles;
+			// the operator then rides in the context, so the library's
+			// permission checks during this request read nothing more.
+			op, err := s.users.ResolveOperatorSession(r.Context(), s.db, c.Value)
 			if err == nil {
-				op, err := s.users.GetOperator(r.Context(), s.db, id)
-				if err == nil && op.Active {
-					h(w, r.WithContext(context.WithValue(r.Context(), operatorKey{}, operatorCtx{op: op, token: c.Value})))
-					return
-				}
-				if err != nil && !errors.Is(err, usermgmt.ErrNotFound) {
-					s.fail(w, r, err)
-					return
-				}
-			} else if !errors.Is(err, usermgmt.ErrSessionInvalid) && !errors.Is(err, usermgmt.ErrLoginRefused) {
+				ctx := s.users.WithOperator(r.Context(), op)
+				h(w, r.WithContext(context.WithValue(ctx, operatorKey{}, operatorCtx{op: op, token: c.Value})))
+				return
+			}
+			if !errors.Is(err, usermgmt.ErrSessionInvalid) && !errors.Is(err, usermgmt.ErrLoginRefused) {
 				s.fail(w, r, err)
 				return
 			}
