@@ -22,10 +22,18 @@
 // microseconds, PostgreSQL's precision, so both dialects hold the same
 // values.
 //
-// [OpenPostgres] opens a PostgreSQL DSN, and [Open] picks one or the other
-// from the shape of its argument. A host that already has a *bun.DB does not
-// need this package except for [DialectOf], the one place where userdesk asks
-// which dialect it runs on.
+// [OpenPostgres] opens a PostgreSQL DSN with a pool sized to the cores
+// ([PostgresPool]: 4 connections per core, at least 8, all kept idle) and
+// its statements sent in pgx's simple query protocol
+// ([PostgresQueryExecMode]): bun writes every argument into the SQL text,
+// so pgx's default of preparing and caching each new text cost a round
+// trip and a server-side prepare per statement for SQL that is never sent
+// twice. A DSN that names default_query_exec_mode keeps its own.
+//
+// [Open] picks one or the other from the shape of its argument. A host
+// that already has a *bun.DB does not need this package except for
+// [DialectOf], the one place where userdesk asks which dialect it runs on
+// (a host with its own pgx pool sets [PostgresQueryExecMode] on it).
 //
 // # Backups
 //
