@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/userdesk/userdesk/referral"
+	"github.com/userdesk/userdesk/thirdparty"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/activity"
 )
@@ -37,8 +38,7 @@ type userTab struct {
 	count func(s *server, ctx context.Context, actor, user uuid.UUID) (string, error)
 }
 
-// userTabs are the user page's tabs, in order. The "Third parties" tab
-// (package thirdparty) takes its place before Events.
+// userTabs are the user page's tabs, in order.
 func (s *server) userTabs() []userTab {
 	tabs := []userTab{{id: "information", label: "Information", path: ""}}
 	if s.activity != nil {
@@ -65,7 +65,10 @@ func (s *server) userTabs() []userTab {
 				return strconv.FormatInt(c.RefereeCount, 10), nil
 			}})
 	}
-	// Slot: the "Third parties" tab goes here.
+	if s.sevenrooms != nil && s.links != nil {
+		tabs = append(tabs, userTab{id: "thirdparty", label: "Third parties", path: "/thirdparty", perm: thirdparty.PermReadLinks,
+			count: (*server).thirdPartyCount})
+	}
 	if s.activity != nil {
 		tabs = append(tabs,
 			userTab{id: "events", label: "Events", path: "/events", perm: activity.PermReadActivity,
@@ -131,6 +134,7 @@ func (s *server) tabRoutes(mux *http.ServeMux) {
 	mux.Handle("POST "+b+"/referral/step", s.authed(s.needArea(ref, s.referralStep)))
 	mux.Handle("GET "+b+"/events", s.authed(s.needArea(act, s.eventsTab)))
 	mux.Handle("GET "+b+"/devices", s.authed(s.needArea(act, s.devicesTab)))
+	mux.Handle("GET "+b+"/thirdparty", s.authed(s.needArea(s.sevenrooms != nil && s.links != nil, s.thirdPartyTab)))
 	mux.Handle("POST "+b+"/devices/{device}/revoke", s.authed(s.needArea(act, s.deviceRevoke)))
 }
 
