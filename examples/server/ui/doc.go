@@ -157,8 +157,12 @@
 //     add or take one credit. Each form carries a fresh idempotency key,
 //     so a form sent twice counts once. The reason is optional (the
 //     library's rule). The ledger shows the newest 100 entries, the
-//     referees the newest 200. Changing the referrer is not offered
-//     here (the API has it).
+//     referees the newest 200. "Change the referrer" (shown to
+//     those holding referral.change_referrer) takes the new referrer's
+//     UID — what referral.ChangeReferrer takes; a referral code is not
+//     resolved to its owner, the library having no such lookup — and a
+//     required reason; "Remove the referrer" passes none. The library
+//     refuses oneself, cycles and unknown users, and audits the change.
 //   - Events: filters by one type, one channel, a date range ("To" is
 //     inclusive, as on the users list) and "hide operators' actions"; the
 //     state is in the URL.

@@ -132,6 +132,7 @@ func (s *server) tabRoutes(mux *http.ServeMux) {
 	mux.Handle("GET "+b+"/referral", s.authed(s.needArea(ref, s.referralTab)))
 	mux.Handle("POST "+b+"/referral/credits", s.authed(s.needArea(ref, s.referralCredits)))
 	mux.Handle("POST "+b+"/referral/step", s.authed(s.needArea(ref, s.referralStep)))
+	mux.Handle("POST "+b+"/referral/referrer", s.authed(s.needArea(ref, s.referralReferrer)))
 	mux.Handle("GET "+b+"/events", s.authed(s.needArea(act, s.eventsTab)))
 	mux.Handle("GET "+b+"/devices", s.authed(s.needArea(act, s.devicesTab)))
 	mux.Handle("GET "+b+"/thirdparty", s.authed(s.needArea(s.sevenrooms != nil && s.links != nil, s.thirdPartyTab)))
