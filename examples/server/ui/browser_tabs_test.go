@@ -110,12 +110,53 @@ func TestBrowserTabs(t *testing.T) {
 			t.Errorf("events and operator actions: %v", types)
 		}
 		checkA11y(t, admin, "22-tab-events")
-		setField(t, admin, "#ev-channel", "bot")
+		rowTypes := func() string {
+			t.Helper()
+			return strings.Join(eval[[]string](t, admin, `Array.from(document.querySelectorAll("#events-table tbody tr")).map(r => r.cells[1].textContent)`), ",")
+		}
+		tick := func(name, value string) {
+			t.Helper()
+			run(t, admin, chromedp.Click(chromedp.CSS(fmt.Sprintf(`form.filters input[name=%s][value=%q]`, name, value))))
+		}
+		// One channel.
+		tick("channel", "bot")
 		run(t, admin, chromedp.Click(chromedp.ID("ev-apply")))
 		waitFor(t, admin, `location.search.includes("channel=bot")`)
-		types = eval[[]string](t, admin, `Array.from(document.querySelectorAll("#events-table tbody tr")).map(r => r.cells[1].textContent)`)
-		if strings.Join(types, ",") != "bot.message" {
-			t.Errorf("bot events %v", types)
+		if got := rowTypes(); got != "bot.message" {
+			t.Errorf("bot events %v", got)
+		}
+		// Two channels at once: the Bot's and the App's events, still no
+		// operator action (they are the back office's channel).
+		tick("channel", "app")
+		run(t, admin, chromedp.Click(chromedp.ID("ev-apply")))
+		waitFor(t, admin, `location.search.includes("channel=bot") && location.search.includes("channel=app")`)
+		if got := rowTypes(); got != "bot.message,search.performed,auth.login" {
+			t.Errorf("App and Bot events %v", got)
+		}
+		if !eval[bool](t, admin, `document.querySelector("form.filters input[name=channel][value=bot]").checked && document.querySelector("form.filters input[name=channel][value=app]").checked`) {
+			t.Error("the ticked channels are not kept")
+		}
+		// Two types at once, any channel, with a date range that holds them.
+		tick("channel", "bot")
+		tick("channel", "app")
+		tick("type", "auth.login")
+		tick("type", "bot.message")
+		now := f.clock.Now().UTC()
+		setField(t, admin, "#ev-from", now.AddDate(0, 0, -2).Format("2006-01-02"))
+		setField(t, admin, "#ev-to", now.Format("2006-01-02"))
+		run(t, admin, chromedp.Click(chromedp.ID("ev-apply")))
+		waitFor(t, admin, `location.search.includes("type=auth.login") && location.search.includes("type=bot.message") && !location.search.includes("channel=")`)
+		if got := rowTypes(); got != "bot.message,auth.login" {
+			t.Errorf("login and bot events %v", got)
+		}
+		checkA11y(t, admin, "22-tab-events-filtered")
+		// The same types from tomorrow on: nothing.
+		setField(t, admin, "#ev-from", now.AddDate(0, 0, 1).Format("2006-01-02"))
+		setField(t, admin, "#ev-to", "")
+		run(t, admin, chromedp.Click(chromedp.ID("ev-apply")))
+		waitFor(t, admin, `location.search.includes("from=`+now.AddDate(0, 0, 1).Format("2006-01-02")+`")`)
+		if got := rowTypes(); got != "" || !strings.Contains(eval[string](t, admin, `document.getElementById("events").textContent`), "Nothing matches") {
+			t.Errorf("events from tomorrow %q", got)
 		}
 		run(t, admin, chromedp.Navigate(zoe+"/events?type=auth.login&operator_actions=no"), chromedp.WaitVisible(chromedp.ID("events-table")))
 		if d := eval[string](t, admin, `document.querySelector("#events-table tbody tr").cells[3].textContent`); !strings.Contains(d, "method: password") || !strings.Contains(d, "app 3.2.0") {

@@ -163,9 +163,14 @@
 //     resolved to its owner, the library having no such lookup — and a
 //     required reason; "Remove the referrer" passes none. The library
 //     refuses oneself, cycles and unknown users, and audits the change.
-//   - Events: filters by one type, one channel, a date range ("To" is
-//     inclusive, as on the users list) and "hide operators' actions"; the
-//     state is in the URL.
+//   - Events: filters by types and channels (checkboxes, several at once:
+//     the library's EventFilter takes lists; none ticked means all, and
+//     the query repeats type= and channel=, so a one-type link of before
+//     still opens), a date range ("To" is inclusive, as on the users list)
+//     and "hide operators' actions"; the state is in the URL. Operators'
+//     actions are the "Back office" channel and their audit action is
+//     their type, so ticking types or other channels leaves them out (the
+//     library's rule). The tab's count is the unfiltered timeline.
 //   - Devices: revoke asks for a reason (the library requires it) and is
 //     offered only to those holding activity.revoke_devices; revoked and
 //     previous devices are greyed.

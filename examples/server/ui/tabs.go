@@ -239,22 +239,25 @@ var entryLabels = map[referral.EntryKind]string{
 	referral.KindGranted: "Granted", referral.KindExpired: "Expired",
 }
 
+// channelLabel names a channel for a person.
+func channelLabel(c activity.Channel) string {
+	switch c {
+	case activity.ChannelApp:
+		return "App"
+	case activity.ChannelBot:
+		return "Bot"
+	case activity.ChannelWeb:
+		return "Web"
+	case activity.ChannelBackOffice:
+		return "Back office"
+	}
+	return strings.ReplaceAll(string(c), "_", " ")
+}
+
 // tabFuncs are the template functions of the tabs.
 func tabFuncs() template.FuncMap {
 	return template.FuncMap{
-		"channelLabel": func(c activity.Channel) string {
-			switch c {
-			case activity.ChannelApp:
-				return "App"
-			case activity.ChannelBot:
-				return "Bot"
-			case activity.ChannelWeb:
-				return "Web"
-			case activity.ChannelBackOffice:
-				return "Back office"
-			}
-			return strings.ReplaceAll(string(c), "_", " ")
-		},
+		"channelLabel": channelLabel,
 		"resTable": func(title, id string, rows []activity.Reservation) resRows {
 			return resRows{Title: title, ID: id, Rows: rows}
 		},
