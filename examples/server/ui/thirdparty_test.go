@@ -44,6 +44,10 @@ func TestThirdPartyCard(t *testing.T) {
 		_, body := do(t, c, "GET", page+f.bob.ID.String(), nil)
 		wantContains(t, body, `id="tab-thirdparty" href="/admin/users/`+f.bob.ID.String()+`/thirdparty">Third parties <span class="count">1</span>`)
 		wantLacks(t, body, `id="h-thirdparty"`)
+		// A user with no link counts 0.
+		dan := usermgmttest.User(t, f.users, db, func(r *usermgmt.Registration) { r.FirstName, r.LastName, r.Email = "Dan", "Nolink", "dan@example.com" })
+		_, body = do(t, c, "GET", page+dan.ID.String()+"/thirdparty", nil)
+		wantContains(t, body, `Third parties <span class="count">0</span>`, "Not linked")
 		_, body = do(t, c, "GET", page+f.bob.ID.String()+"/thirdparty", nil)
 		wantContains(t, body, `id="tab-thirdparty" href="/admin/users/`+f.bob.ID.String()+`/thirdparty" aria-current="page"`, `id="h-thirdparty"`, `class="tp-link broken"`, "The profile was deleted at SevenRooms.", `target="_blank"`)
 
