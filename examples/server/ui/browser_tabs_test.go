@@ -10,6 +10,7 @@ import (
 
 	"github.com/userdesk/userdesk/internal/dbtest"
 	"github.com/userdesk/userdesk/referral"
+	"github.com/userdesk/userdesk/usermgmt"
 )
 
 // tabCounts reads the tab bar: label → count.
@@ -109,12 +110,53 @@ func TestBrowserTabs(t *testing.T) {
 			t.Errorf("events and operator actions: %v", types)
 		}
 		checkA11y(t, admin, "22-tab-events")
-		setField(t, admin, "#ev-channel", "bot")
+		rowTypes := func() string {
+			t.Helper()
+			return strings.Join(eval[[]string](t, admin, `Array.from(document.querySelectorAll("#events-table tbody tr")).map(r => r.cells[1].textContent)`), ",")
+		}
+		tick := func(name, value string) {
+			t.Helper()
+			run(t, admin, chromedp.Click(chromedp.CSS(fmt.Sprintf(`form.filters input[name=%s][value=%q]`, name, value))))
+		}
+		// One channel.
+		tick("channel", "bot")
 		run(t, admin, chromedp.Click(chromedp.ID("ev-apply")))
 		waitFor(t, admin, `location.search.includes("channel=bot")`)
-		types = eval[[]string](t, admin, `Array.from(document.querySelectorAll("#events-table tbody tr")).map(r => r.cells[1].textContent)`)
-		if strings.Join(types, ",") != "bot.message" {
-			t.Errorf("bot events %v", types)
+		if got := rowTypes(); got != "bot.message" {
+			t.Errorf("bot events %v", got)
+		}
+		// Two channels at once: the Bot's and the App's events, still no
+		// operator action (they are the back office's channel).
+		tick("channel", "app")
+		run(t, admin, chromedp.Click(chromedp.ID("ev-apply")))
+		waitFor(t, admin, `location.search.includes("channel=bot") && location.search.includes("channel=app")`)
+		if got := rowTypes(); got != "bot.message,search.performed,auth.login" {
+			t.Errorf("App and Bot events %v", got)
+		}
+		if !eval[bool](t, admin, `document.querySelector("form.filters input[name=channel][value=bot]").checked && document.querySelector("form.filters input[name=channel][value=app]").checked`) {
+			t.Error("the ticked channels are not kept")
+		}
+		// Two types at once, any channel, with a date range that holds them.
+		tick("channel", "bot")
+		tick("channel", "app")
+		tick("type", "auth.login")
+		tick("type", "bot.message")
+		now := f.clock.Now().UTC()
+		setField(t, admin, "#ev-from", now.AddDate(0, 0, -2).Format("2006-01-02"))
+		setField(t, admin, "#ev-to", now.Format("2006-01-02"))
+		run(t, admin, chromedp.Click(chromedp.ID("ev-apply")))
+		waitFor(t, admin, `location.search.includes("type=auth.login") && location.search.includes("type=bot.message") && !location.search.includes("channel=")`)
+		if got := rowTypes(); got != "bot.message,auth.login" {
+			t.Errorf("login and bot events %v", got)
+		}
+		checkA11y(t, admin, "22-tab-events-filtered")
+		// The same types from tomorrow on: nothing.
+		setField(t, admin, "#ev-from", now.AddDate(0, 0, 1).Format("2006-01-02"))
+		setField(t, admin, "#ev-to", "")
+		run(t, admin, chromedp.Click(chromedp.ID("ev-apply")))
+		waitFor(t, admin, `location.search.includes("from=`+now.AddDate(0, 0, 1).Format("2006-01-02")+`")`)
+		if got := rowTypes(); got != "" || !strings.Contains(eval[string](t, admin, `document.getElementById("events").textContent`), "Nothing matches") {
+			t.Errorf("events from tomorrow %q", got)
 		}
 		run(t, admin, chromedp.Navigate(zoe+"/events?type=auth.login&operator_actions=no"), chromedp.WaitVisible(chromedp.ID("events-table")))
 		if d := eval[string](t, admin, `document.querySelector("#events-table tbody tr").cells[3].textContent`); !strings.Contains(d, "method: password") || !strings.Contains(d, "app 3.2.0") {
@@ -147,6 +189,62 @@ func TestBrowserTabs(t *testing.T) {
 			if d.DeviceID == "iphone-new" && d.RevokedAt == nil {
 				t.Error("the device was not revoked")
 			}
+		}
+	})
+	t.Run("referral: support changes the referrer, finance may not", func(t *testing.T) {
+		support := tab(t, bctx)
+		signIn(t, support, f, f.support, false)
+		adam := f.srv.URL + "/admin/users/" + f.people[1].ID.String() + "/referral"
+		run(t, support, chromedp.Navigate(adam), chromedp.WaitVisible(chromedp.ID("referrer-link")))
+		run(t, support, chromedp.Click(chromedp.ID("referrer-change")), chromedp.WaitVisible(chromedp.ID("referrer-id")))
+		// Oneself: refused in words, the values kept.
+		setField(t, support, "#referrer-id", f.people[1].ID.String())
+		setField(t, support, "#referrer-reason", "ticket 51: wrong code typed")
+		run(t, support, chromedp.Click(chromedp.ID("referrer-save")))
+		waitFor(t, support, `!!document.querySelector(".error") && document.querySelector(".error").textContent.includes("New referrer")`)
+		if got := eval[string](t, support, `document.querySelector(".error").textContent`); !strings.Contains(got, "own referrer") {
+			t.Errorf("self-referral refusal %q", got)
+		}
+		if got := eval[string](t, support, `document.getElementById("referrer-reason").value`); got != "ticket 51: wrong code typed" {
+			t.Errorf("reason not kept: %q", got)
+		}
+		// Not a UID: refused in words.
+		setField(t, support, "#referrer-id", "not-a-uid")
+		run(t, support, chromedp.Click(chromedp.ID("referrer-save")))
+		waitFor(t, support, `!!document.querySelector(".error") && document.querySelector(".error").textContent.includes("must be the UID of a user")`)
+		// Béatrice: changed, and linked.
+		setField(t, support, "#referrer-id", f.people[2].ID.String())
+		run(t, support, chromedp.Click(chromedp.ID("referrer-save")))
+		waitFor(t, support, `location.search.includes("done=referrer") && !!document.querySelector(".flash")`)
+		if got := eval[string](t, support, `document.getElementById("referrer-link").textContent`); got != "Béatrice Dupont" {
+			t.Errorf("new referrer %q", got)
+		}
+		if got := eval[string](t, support, `document.getElementById("referrer-link").getAttribute("href")`); got != "/admin/users/"+f.people[2].ID.String() {
+			t.Errorf("new referrer's link %q", got)
+		}
+		checkA11y(t, support, "24-tab-referral-referrer")
+		card, err := f.referral.Card(t.Context(), f.db, f.admin.ID, f.people[1].ID, referral.CardOptions{})
+		if err != nil || card.Referrer == nil || card.Referrer.ID != f.people[2].ID {
+			t.Fatalf("stored referrer %+v %v", card, err)
+		}
+		trail, _, err := f.users.AuditTrail(t.Context(), f.db, f.admin.ID, f.people[1].ID, usermgmt.AuditPage{Limit: 5})
+		if err != nil || len(trail) == 0 || trail[0].Action != referral.ActionReferrerChange || trail[0].Reason != "ticket 51: wrong code typed" {
+			t.Errorf("audit trail %+v %v", trail, err)
+		}
+
+		finance := tab(t, bctx)
+		signIn(t, finance, f, f.finance, false)
+		run(t, finance, chromedp.Navigate(adam), chromedp.WaitVisible(chromedp.ID("referrer-link")))
+		if eval[bool](t, finance, `!!document.getElementById("referrer-form")`) {
+			t.Error("finance is offered the change-referrer form")
+		}
+		refusal := eval[string](t, finance, fmt.Sprintf(`fetch(%q, {method: "POST", body: new URLSearchParams({referrer: %q, reason: "forged"})}).then(async r => r.status + " " + await r.text())`,
+			adam+"/referrer", f.people[3].ID.String()))
+		if !strings.HasPrefix(refusal, "403") || !strings.Contains(refusal, "referral.change_referrer") {
+			t.Errorf("finance's forged change: %.200q", refusal)
+		}
+		if card, err := f.referral.Card(t.Context(), f.db, f.admin.ID, f.people[1].ID, referral.CardOptions{}); err != nil || card.Referrer.ID != f.people[2].ID {
+			t.Errorf("the forged post changed the referrer: %+v %v", card, err)
 		}
 	})
 	t.Run("support: tabs without the credit controls", func(t *testing.T) {

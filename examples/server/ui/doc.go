@@ -119,9 +119,9 @@
 //     neither the operator's nor shared with a role they hold now
 //     (ErrViewNotShared, shown in words); the list then checks its own
 //     permissions as for any link. Only the owner deletes a view.
-//   - Third parties (thirdparty.go, templates/_thirdparty.html,
-//     static/thirdparty.{js,css}): a card of the user page rather than a
-//     tab of its own, since the page has no tabs yet. The reconnect
+//   - Third parties (thirdparty.go, templates/_thirdparty.html and
+//     tab_thirdparty.html, static/thirdparty.{js,css}): a tab of the user
+//     page (see below). The reconnect
 //     pop-up is a server-rendered dialog (shown modal by script, an open
 //     dialog without): the pasted link is previewed by a POST
 //     (PreviewReconnect), the search is a GET (SearchCandidates); each
@@ -157,16 +157,32 @@
 //     add or take one credit. Each form carries a fresh idempotency key,
 //     so a form sent twice counts once. The reason is optional (the
 //     library's rule). The ledger shows the newest 100 entries, the
-//     referees the newest 200. Changing the referrer is not offered
-//     here (the API has it).
-//   - Events: filters by one type, one channel, a date range ("To" is
-//     inclusive, as on the users list) and "hide operators' actions"; the
-//     state is in the URL.
+//     referees the newest 200. "Change the referrer" (shown to
+//     those holding referral.change_referrer) takes the new referrer's
+//     UID — what referral.ChangeReferrer takes; a referral code is not
+//     resolved to its owner, the library having no such lookup — and a
+//     required reason; "Remove the referrer" passes none. The library
+//     refuses oneself, cycles and unknown users, and audits the change.
+//   - Events: filters by types and channels (checkboxes, several at once:
+//     the library's EventFilter takes lists; none ticked means all, and
+//     the query repeats type= and channel=, so a one-type link of before
+//     still opens), a date range ("To" is inclusive, as on the users list)
+//     and "hide operators' actions"; the state is in the URL. Operators'
+//     actions are the "Back office" channel and their audit action is
+//     their type, so ticking types or other channels leaves them out (the
+//     library's rule). The tab's count is the unfiltered timeline.
 //   - Devices: revoke asks for a reason (the library requires it) and is
 //     offered only to those holding activity.revoke_devices; revoked and
 //     previous devices are greyed.
-//   - Third parties (package thirdparty) is added by another change: its
-//     place in the tab list is marked in userTabs.
+//   - Third parties (Config.Links and Config.SevenRooms; nil hides it)
+//     sits between Referral and Events and is shown to those holding
+//     thirdparty.read_links. Its count is the user's third-party links
+//     that are not "unlinked" (linked, broken or ambiguous: a link an
+//     operator may have to look at), one ListLinks call — today 0 or 1,
+//     SevenRooms being the only provider. Reconnects are not counted: they
+//     are history, listed in the tab. After a check, a reconnect or an
+//     undo the browser comes back to the tab; the ambiguous-link queue
+//     opens it.
 //
 // # Files
 //

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/userdesk/userdesk/referral"
+	"github.com/userdesk/userdesk/thirdparty"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/activity"
 )
@@ -37,8 +38,7 @@ type userTab struct {
 	count func(s *server, ctx context.Context, actor, user uuid.UUID) (string, error)
 }
 
-// userTabs are the user page's tabs, in order. The "Third parties" tab
-// (package thirdparty) takes its place before Events.
+// userTabs are the user page's tabs, in order.
 func (s *server) userTabs() []userTab {
 	tabs := []userTab{{id: "information", label: "Information", path: ""}}
 	if s.activity != nil {
@@ -65,7 +65,10 @@ func (s *server) userTabs() []userTab {
 				return strconv.FormatInt(c.RefereeCount, 10), nil
 			}})
 	}
-	// Slot: the "Third parties" tab goes here.
+	if s.sevenrooms != nil && s.links != nil {
+		tabs = append(tabs, userTab{id: "thirdparty", label: "Third parties", path: "/thirdparty", perm: thirdparty.PermReadLinks,
+			count: (*server).thirdPartyCount})
+	}
 	if s.activity != nil {
 		tabs = append(tabs,
 			userTab{id: "events", label: "Events", path: "/events", perm: activity.PermReadActivity,
@@ -129,8 +132,10 @@ func (s *server) tabRoutes(mux *http.ServeMux) {
 	mux.Handle("GET "+b+"/referral", s.authed(s.needArea(ref, s.referralTab)))
 	mux.Handle("POST "+b+"/referral/credits", s.authed(s.needArea(ref, s.referralCredits)))
 	mux.Handle("POST "+b+"/referral/step", s.authed(s.needArea(ref, s.referralStep)))
+	mux.Handle("POST "+b+"/referral/referrer", s.authed(s.needArea(ref, s.referralReferrer)))
 	mux.Handle("GET "+b+"/events", s.authed(s.needArea(act, s.eventsTab)))
 	mux.Handle("GET "+b+"/devices", s.authed(s.needArea(act, s.devicesTab)))
+	mux.Handle("GET "+b+"/thirdparty", s.authed(s.needArea(s.sevenrooms != nil && s.links != nil, s.thirdPartyTab)))
 	mux.Handle("POST "+b+"/devices/{device}/revoke", s.authed(s.needArea(act, s.deviceRevoke)))
 }
 
@@ -234,22 +239,25 @@ var entryLabels = map[referral.EntryKind]string{
 	referral.KindGranted: "Granted", referral.KindExpired: "Expired",
 }
 
+// channelLabel names a channel for a person.
+func channelLabel(c activity.Channel) string {
+	switch c {
+	case activity.ChannelApp:
+		return "App"
+	case activity.ChannelBot:
+		return "Bot"
+	case activity.ChannelWeb:
+		return "Web"
+	case activity.ChannelBackOffice:
+		return "Back office"
+	}
+	return strings.ReplaceAll(string(c), "_", " ")
+}
+
 // tabFuncs are the template functions of the tabs.
 func tabFuncs() template.FuncMap {
 	return template.FuncMap{
-		"channelLabel": func(c activity.Channel) string {
-			switch c {
-			case activity.ChannelApp:
-				return "App"
-			case activity.ChannelBot:
-				return "Bot"
-			case activity.ChannelWeb:
-				return "Web"
-			case activity.ChannelBackOffice:
-				return "Back office"
-			}
-			return strings.ReplaceAll(string(c), "_", " ")
-		},
+		"channelLabel": channelLabel,
 		"resTable": func(title, id string, rows []activity.Reservation) resRows {
 			return resRows{Title: title, ID: id, Rows: rows}
 		},

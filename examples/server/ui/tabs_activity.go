@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,17 +32,38 @@ func (s *server) reservationsTab(w http.ResponseWriter, r *http.Request) {
 	}, nil)
 }
 
-// eventsForm is the Events tab's filter, as typed.
+// eventsForm is the Events tab's filter, as typed. Types and Channels
+// hold every value ticked (the query repeats type= and channel=); none
+// means all.
 type eventsForm struct {
-	Type, Channel, From, To string
-	NoOperatorActions       bool
+	Types, Channels   []string
+	From, To          string
+	NoOperatorActions bool
+}
+
+// evChoice is one checkbox of the Events tab's type or channel filter.
+type evChoice struct {
+	Value, Label string
+	Checked      bool
 }
 
 type eventsData struct {
 	Form     eventsForm
 	Timeline *activity.Timeline
-	Types    []string
-	Channels []activity.Channel
+	Types    []evChoice
+	Channels []evChoice
+}
+
+// chosen lists the non-empty values of a repeated query parameter, once
+// each, in the order given.
+func chosen(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		if v = strings.TrimSpace(v); v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // parseDay reads a yyyy-mm-dd date; inclusive says whether the bound
@@ -62,18 +84,18 @@ func parseDay(field, v string, inclusive bool) (*time.Time, error) {
 
 func (s *server) eventsTab(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	form := eventsForm{Type: q.Get("type"), Channel: q.Get("channel"), From: q.Get("from"), To: q.Get("to"), NoOperatorActions: q.Get("operator_actions") == "no"}
+	form := eventsForm{Types: chosen(q["type"]), Channels: chosen(q["channel"]), From: q.Get("from"), To: q.Get("to"), NoOperatorActions: q.Get("operator_actions") == "no"}
 	s.tabPage(w, r, "events", "Events", http.StatusOK, func(ctx context.Context, actor, user uuid.UUID) (any, error) {
-		d := eventsData{Form: form, Channels: activity.EventChannels()}
+		d := eventsData{Form: form}
 		for _, t := range activity.BuiltinEventTypes() {
-			d.Types = append(d.Types, t.Name)
+			d.Types = append(d.Types, evChoice{Value: t.Name, Label: t.Name, Checked: slices.Contains(form.Types, t.Name)})
 		}
-		f := activity.EventFilter{NoOperatorActions: form.NoOperatorActions}
-		if form.Type != "" {
-			f.Types = []string{form.Type}
+		for _, c := range activity.EventChannels() {
+			d.Channels = append(d.Channels, evChoice{Value: string(c), Label: channelLabel(c), Checked: slices.Contains(form.Channels, string(c))})
 		}
-		if form.Channel != "" {
-			f.Channels = []activity.Channel{activity.Channel(form.Channel)}
+		f := activity.EventFilter{NoOperatorActions: form.NoOperatorActions, Types: form.Types}
+		for _, c := range form.Channels {
+			f.Channels = append(f.Channels, activity.Channel(c))
 		}
 		var err error
 		if f.From, err = parseDay("from", form.From, false); err != nil {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -14,11 +15,19 @@ import (
 	"github.com/userdesk/userdesk/usermgmt"
 )
 
-// The user page's "Third parties" card: the SevenRooms link (copy, open
+// The user page's "Third parties" tab: the SevenRooms link (copy, open
 // in a new tab, red with the reason when broken), the reconnect pop-up
 // (paste a link or search, both sides side by side, click the value to
 // keep, Update and close) and undo. Packages thirdparty and
 // thirdparty/sevenrooms decide permissions, masking and merge rules.
+
+// tpView is the Third parties tab's content: the card, its error (shown
+// in the card, keyed "thirdparty") and the user page's path.
+type tpView struct {
+	ThirdParty *tpCard
+	Errors     map[string]cardError
+	Self       string
+}
 
 // tpCard is the card's data.
 type tpCard struct {
@@ -87,31 +96,79 @@ var tpReasons = map[thirdparty.Reason]string{
 }
 
 func init() {
-	flashes["tp_reconnect"] = "The user was reconnected to the SevenRooms profile."
-	flashes["tp_undo"] = "The reconnect was undone: both sides are as they were."
-	flashes["tp_check"] = "The SevenRooms link was checked."
+	tabFlashes["tp_reconnect"] = "The user was reconnected to the SevenRooms profile."
+	tabFlashes["tp_undo"] = "The reconnect was undone: both sides are as they were."
+	tabFlashes["tp_check"] = "The SevenRooms link was checked."
+}
+
+// thirdPartyCount is the tab's count: the user's links to third parties
+// that are not "unlinked" (linked, broken or ambiguous), whatever the
+// provider — today SevenRooms only, so 0 or 1.
+func (s *server) thirdPartyCount(ctx context.Context, actor, user uuid.UUID) (string, error) {
+	ls, err := s.links.ListLinks(ctx, s.db, actor, user)
+	if err != nil {
+		return "", err
+	}
+	n := 0
+	for _, l := range ls {
+		if l.Status != thirdparty.StatusUnlinked {
+			n++
+		}
+	}
+	return strconv.Itoa(n), nil
+}
+
+// thirdPartyTab shows the Third parties tab.
+func (s *server) thirdPartyTab(w http.ResponseWriter, r *http.Request) {
+	s.showThirdParty(w, r, http.StatusOK, nil, nil)
+}
+
+// showThirdParty renders the tab; err (a refused change) is shown above
+// it and edit puts a preview in the pop-up.
+func (s *server) showThirdParty(w http.ResponseWriter, r *http.Request, status int, err error, edit func(*tpView)) {
+	oc := fromContext(r.Context())
+	s.tabPage(w, r, "thirdparty", "Third parties", status, func(ctx context.Context, actor, user uuid.UUID) (any, error) {
+		v := &tpView{Errors: map[string]cardError{}, Self: s.base + "/users/" + user.String()}
+		if err := s.thirdPartyCard(r, oc.op, user, v); err != nil {
+			return v, err
+		}
+		if edit != nil {
+			edit(v)
+		}
+		return v, nil
+	}, err)
+}
+
+// tpFail re-renders the tab with a refused change's error; a missing
+// user is the error page.
+func (s *server) tpFail(w http.ResponseWriter, r *http.Request, err error, edit func(*tpView)) {
+	status, _, _ := s.explainTab(r, err)
+	if status == http.StatusNotFound {
+		s.fail(w, r, err)
+		return
+	}
+	s.showThirdParty(w, r, status, err, edit)
 }
 
 // thirdPartyCard builds the card; a SevenRooms failure is shown in the
 // card, never as a failed page.
-func (s *server) thirdPartyCard(r *http.Request, op *usermgmt.Operator, id uuid.UUID, d *detailData) {
-	if s.sevenrooms == nil || s.links == nil {
-		return
-	}
+//
+// Returns the library's refusal of the whole tab (a *usermgmt.PermissionError).
+func (s *server) thirdPartyCard(r *http.Request, op *usermgmt.Operator, id uuid.UUID, d *tpView) error {
 	c := &tpCard{Enabled: true, Status: thirdparty.StatusUnlinked, Base: s.base,
 		CanReconnect: s.users.Can(op, thirdparty.PermReconnect), CanUndo: s.users.Can(op, thirdparty.PermUndo)}
 	d.ThirdParty = c
 	ctx := r.Context()
-	if !s.users.Can(op, thirdparty.PermReadLinks) {
-		c.Enabled = false
-		return
-	}
 	l, err := s.links.GetLink(ctx, s.db, op.ID, id, sevenrooms.Provider)
 	switch {
 	case errors.Is(err, thirdparty.ErrNotFound):
+	case errors.Is(err, usermgmt.ErrForbidden):
+		// The library refuses the whole tab: nothing of the card shows.
+		c.Enabled = false
+		return err
 	case err != nil:
 		d.Errors["thirdparty"] = s.cardErr(r, err)
-		return
+		return nil
 	default:
 		c.Link, c.Status, c.Broken, c.URL, c.Reason = l, l.Status, l.Broken(), s.sevenrooms.LinkURL(l), tpReasons[l.Reason]
 		c.LastChecked, c.Known = "Never", candidates(l.Candidates)
@@ -122,7 +179,7 @@ func (s *server) thirdPartyCard(r *http.Request, op *usermgmt.Operator, id uuid.
 	merges, err := s.sevenrooms.ListMerges(ctx, s.db, op.ID, id)
 	if err != nil {
 		d.Errors["thirdparty"] = s.cardErr(r, err)
-		return
+		return nil
 	}
 	now := s.now()
 	for _, m := range merges {
@@ -143,6 +200,7 @@ func (s *server) thirdPartyCard(r *http.Request, op *usermgmt.Operator, id uuid.
 		}
 		c.Candidates = candidates(found)
 	}
+	return nil
 }
 
 // tpCandidate is a candidate profile with its last update as text.
@@ -189,8 +247,8 @@ func tpValue(v thirdparty.Value) string {
 }
 
 // withPreview puts a preview in the pop-up.
-func withPreview(pv *sevenrooms.Preview, input string) func(*detailData) {
-	return func(d *detailData) {
+func withPreview(pv *sevenrooms.Preview, input string) func(*tpView) {
+	return func(d *tpView) {
 		if d.ThirdParty == nil {
 			return
 		}
@@ -221,10 +279,10 @@ func (s *server) tpPreview(w http.ResponseWriter, r *http.Request) {
 	input := strings.TrimSpace(r.PostFormValue("link"))
 	pv, err := s.sevenrooms.PreviewReconnect(r.Context(), s.db, oc.op.ID, id, input)
 	if err != nil {
-		s.cardFail(w, r, id, "thirdparty", err, withPreview(nil, input))
+		s.tpFail(w, r, err, withPreview(nil, input))
 		return
 	}
-	s.showDetail(w, r, id, http.StatusOK, withPreview(pv, input))
+	s.showThirdParty(w, r, http.StatusOK, nil, withPreview(pv, input))
 }
 
 // tpReconnect applies the operator's choice per field.
@@ -235,7 +293,7 @@ func (s *server) tpReconnect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.cardFail(w, r, id, "thirdparty", err, nil)
+		s.tpFail(w, r, err, nil)
 		return
 	}
 	f := r.PostForm
@@ -262,10 +320,10 @@ func (s *server) tpReconnect(w http.ResponseWriter, r *http.Request) {
 		if perr != nil {
 			pv = nil
 		}
-		s.cardFail(w, r, id, "thirdparty", err, withPreview(pv, input))
+		s.tpFail(w, r, err, withPreview(pv, input))
 		return
 	}
-	http.Redirect(w, r, s.base+"/users/"+id.String()+"?done=tp_reconnect#thirdparty", http.StatusSeeOther)
+	s.backTo(w, r, id, "/thirdparty", "tp_reconnect")
 }
 
 // tpUndo undoes a reconnect.
@@ -277,14 +335,14 @@ func (s *server) tpUndo(w http.ResponseWriter, r *http.Request) {
 	}
 	mid, err := uuid.Parse(r.PathValue("merge"))
 	if err != nil {
-		s.cardFail(w, r, id, "thirdparty", thirdparty.ErrNotFound, nil)
+		s.tpFail(w, r, thirdparty.ErrNotFound, nil)
 		return
 	}
 	if _, err := s.sevenrooms.UndoReconnect(r.Context(), s.db, oc.op.ID, mid, r.PostFormValue("reason")); err != nil {
-		s.cardFail(w, r, id, "thirdparty", err, nil)
+		s.tpFail(w, r, err, nil)
 		return
 	}
-	http.Redirect(w, r, s.base+"/users/"+id.String()+"?done=tp_undo#thirdparty", http.StatusSeeOther)
+	s.backTo(w, r, id, "/thirdparty", "tp_undo")
 }
 
 // tpCheck checks the link's health now.
@@ -295,10 +353,10 @@ func (s *server) tpCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.sevenrooms.CheckLink(r.Context(), s.db, oc.op.ID, id); err != nil {
-		s.cardFail(w, r, id, "thirdparty", err, nil)
+		s.tpFail(w, r, err, nil)
 		return
 	}
-	http.Redirect(w, r, s.base+"/users/"+id.String()+"?done=tp_check#thirdparty", http.StatusSeeOther)
+	s.backTo(w, r, id, "/thirdparty", "tp_check")
 }
 
 func (s *server) tpEnabled(w http.ResponseWriter, r *http.Request) bool {
@@ -357,7 +415,7 @@ const tpQueuePageSize = 50
 
 // tpQueue shows the ambiguous links, oldest first: the automatic links
 // that found several SevenRooms profiles and chose none. Each opens the
-// user's Third parties card, where a candidate is compared and chosen.
+// user's Third parties tab, where a candidate is compared and chosen.
 func (s *server) tpQueue(w http.ResponseWriter, r *http.Request) {
 	oc := fromContext(r.Context())
 	if !s.tpEnabled(w, r) {

@@ -116,7 +116,18 @@ func TestBrowserThirdParties(t *testing.T) {
 	}
 
 	t.Run("red link with its reason", func(t *testing.T) {
-		run(t, ctx, chromedp.Navigate(f.srv.URL+"/admin/users/"+f.bob.ID.String()+"#thirdparty"), chromedp.WaitVisible(chromedp.ID("h-thirdparty")))
+		// From the Information tab, the Third parties tab with its count.
+		run(t, ctx, chromedp.Navigate(f.srv.URL+"/admin/users/"+f.bob.ID.String()), chromedp.WaitVisible(chromedp.ID("tab-thirdparty")))
+		if eval[bool](t, ctx, `!!document.getElementById("h-thirdparty")`) {
+			t.Error("the Information tab still holds the Third parties card")
+		}
+		if got := eval[string](t, ctx, `document.querySelector("#tab-thirdparty .count").textContent`); got != "1" {
+			t.Errorf("Third parties count %q, want 1", got)
+		}
+		run(t, ctx, chromedp.Click(chromedp.ID("tab-thirdparty")), chromedp.WaitVisible(chromedp.ID("h-thirdparty")))
+		if got := eval[string](t, ctx, `document.querySelector("nav.tabs a[aria-current=page]").id`); got != "tab-thirdparty" {
+			t.Errorf("current tab %q", got)
+		}
 		if !eval[bool](t, ctx, `document.getElementById("tp-link").classList.contains("broken") && document.getElementById("tp-link").target === "_blank"`) {
 			t.Error("the broken link is not red, or does not open in a new tab")
 		}
@@ -138,7 +149,7 @@ func TestBrowserThirdParties(t *testing.T) {
 	})
 
 	t.Run("reconnect with a choice per field", func(t *testing.T) {
-		run(t, ctx, chromedp.Navigate(f.srv.URL+"/admin/users/"+f.ada.ID.String()+"#thirdparty"), chromedp.WaitVisible(chromedp.ID("tp-link")))
+		run(t, ctx, chromedp.Navigate(f.srv.URL+"/admin/users/"+f.ada.ID.String()+"/thirdparty"), chromedp.WaitVisible(chromedp.ID("tp-link")))
 		if !eval[bool](t, ctx, `!document.querySelector("button.tp-copy").hidden`) {
 			t.Error("no Copy button")
 		}

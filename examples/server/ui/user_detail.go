@@ -60,9 +60,6 @@ type detailData struct {
 	Verification bool
 	IDEvidence   []verification.IDVerificationRecord
 	IDForm       verification.IDEvidence
-	// ThirdParty is the "Third parties" card (thirdparty.go); nil without
-	// SevenRooms.
-	ThirdParty *tpCard
 	// Tabs is the user page's tab bar (tabs.go).
 	Tabs []tabLink
 }
@@ -126,7 +123,6 @@ func (s *server) showDetail(w http.ResponseWriter, r *http.Request, id uuid.UUID
 			return
 		}
 	}
-	s.thirdPartyCard(r, oc.op, id, d)
 	if edit != nil {
 		edit(d)
 	}
