@@ -28,6 +28,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -48,6 +49,7 @@ type config struct {
 	users, events, expired, reservations int
 	batch, workers, runs                 int
 	pruneBatch                           int
+	inTx                                 bool
 }
 
 func main() {
@@ -55,6 +57,7 @@ func main() {
 	name := flag.String("name", "activity_bench", "PostgreSQL benchmark database name (created)")
 	sqlitePath := flag.String("sqlite", "", "run on this SQLite file instead of PostgreSQL (removed first unless -reuse)")
 	reuse := flag.Bool("reuse", false, "reuse a seeded database (skips seeding and ingest)")
+	onlyIngest := flag.Bool("only-ingest", false, "stop after the ingest phase (seeding users and ingesting events), before reservations, reads and retention")
 	var c config
 	flag.IntVar(&c.users, "users", 1_000_000, "users to seed")
 	flag.IntVar(&c.events, "events", 10_000_000, "events to ingest")
@@ -63,7 +66,9 @@ func main() {
 	flag.IntVar(&c.batch, "batch", 2000, "events per RecordEvents batch")
 	flag.IntVar(&c.workers, "workers", 2, "concurrent ingest goroutines (SQLite: 1 is best)")
 	flag.IntVar(&c.runs, "runs", 300, "timed runs per read scenario")
+	flag.BoolVar(&c.inTx, "in-tx", false, "ingest each batch inside a transaction of the caller (RecordEvents' INSERT … SELECT path instead of COPY)")
 	flag.IntVar(&c.pruneBatch, "prune-batch", activity.DefaultPruneBatch, "PruneOptions.BatchSize")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the ingest phase to this file")
 	flag.Parse()
 	if c.expired == 0 {
 		c.expired = c.events / 10
@@ -107,8 +112,23 @@ func main() {
 
 	var events int64
 	must(db.NewRaw("SELECT count(*) FROM userdesk_events").Scan(ctx, &events))
+	if events > 0 && *onlyIngest {
+		log.Fatal("-only-ingest: the database already holds events (drop -reuse)")
+	}
 	if events == 0 {
+		if *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			must(err)
+			must(pprof.StartCPUProfile(f))
+		}
 		ingest(ctx, act, db, c, ids, heavy)
+		if *cpuProfile != "" {
+			pprof.StopCPUProfile()
+		}
+		if *onlyIngest {
+			sizes(ctx, db, d)
+			return
+		}
 		seedReservations(ctx, db, c, ids, bookers)
 		recordSample(ctx, act, db, ids)
 		if d == sqldb.Postgres {
@@ -265,7 +285,16 @@ func ingest(ctx context.Context, act *activity.Service, db *bun.DB, c config, id
 			defer wg.Done()
 			for b := range batches {
 				t := time.Now()
-				if _, err := act.RecordEvents(ctx, db, b); err != nil {
+				var err error
+				if c.inTx {
+					err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+						_, err := act.RecordEvents(ctx, tx, b)
+						return err
+					})
+				} else {
+					_, err = act.RecordEvents(ctx, db, b)
+				}
+				if err != nil {
 					log.Fatal(err)
 				}
 				el := time.Since(t)
@@ -291,8 +320,12 @@ func ingest(ctx context.Context, act *activity.Service, db *bun.DB, c config, id
 		prev = m
 	}
 	sort.Float64s(rates)
-	fmt.Printf("ingest: %d events in %v = %.0f events/s through RecordEvents (batches of %d, %d workers)\n",
-		done.Load(), total.Round(time.Second), float64(done.Load())/total.Seconds(), c.batch, c.workers)
+	path := "COPY"
+	if c.inTx {
+		path = "INSERT … SELECT in the caller's transaction"
+	}
+	fmt.Printf("ingest: %d events in %v = %.0f events/s through RecordEvents (batches of %d, %d workers, %s)\n",
+		done.Load(), total.Round(time.Second), float64(done.Load())/total.Seconds(), c.batch, c.workers, path)
 	if len(rates) > 0 {
 		fmt.Printf("  rate per tenth of the load: min %.0f, median %.0f, max %.0f events/s\n", rates[0], rates[len(rates)/2], rates[len(rates)-1])
 	}
