@@ -82,15 +82,26 @@ func copyBatch(ctx context.Context, pc *pgx.Conn, rows []Event, attrs []string) 
 		defer func() { _ = tx.Rollback(ctx) }() // a no-op after Commit
 		q = tx
 	}
+	// The distinct ids go as one text array literal: a text parameter
+	// encodes in every pgx query exec mode (a DSN may ask for
+	// simple_protocol or exec, where pgx does not know the parameter's
+	// type and cannot encode a Go slice).
 	seen := make(map[uuid.UUID]bool, len(rows))
-	ids := make([][16]byte, 0, len(rows))
+	ids := make([]byte, 0, 2+len(rows)*37)
+	ids = append(ids, '{')
 	for i := range rows {
-		if u := rows[i].UserID; !seen[u] {
-			seen[u] = false
-			ids = append(ids, u)
+		u := rows[i].UserID
+		if _, dup := seen[u]; dup {
+			continue
 		}
+		seen[u] = false
+		if len(seen) > 1 {
+			ids = append(ids, ',')
+		}
+		ids = append(ids, u.String()...)
 	}
-	res, err := q.Query(ctx, "SELECT id FROM userdesk_users WHERE id = ANY($1) AND deleted_at IS NULL", ids)
+	ids = append(ids, '}')
+	res, err := q.Query(ctx, "SELECT id FROM userdesk_users WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL", string(ids))
 	if err != nil {
 		return 0, err
 	}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/internal/dbtest"
+	"github.com/userdesk/userdesk/sqldb"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/activity"
 )
@@ -215,4 +219,55 @@ func TestRecordEventsDuringErase(t *testing.T) {
 			t.Fatalf("export of the erased user: %v", err)
 		}
 	})
+}
+
+// TestRecordEventsQueryExecModes runs the COPY path on connections whose
+// DSN picks each of pgx's query exec modes (a host behind PgBouncer asks
+// for simple_protocol or exec).
+func TestRecordEventsQueryExecModes(t *testing.T) {
+	t.Parallel()
+	base := dbtest.Postgres(t)
+	e := newEnv(t, base)
+	u, gone := e.user(t), e.user(t)
+	if err := e.users.EraseUser(e.ctx, base, e.admin, gone.ID, "asked"); err != nil {
+		t.Fatal(err)
+	}
+	var name, user, port, sockets string
+	if err := base.QueryRowContext(e.ctx, "SELECT current_database(), current_user, current_setting('port'), current_setting('unix_socket_directories')").Scan(&name, &user, &port, &sockets); err != nil {
+		t.Fatal(err)
+	}
+	dsn := func(mode string) string {
+		if server := os.Getenv(dbtest.EnvPostgresDSN); server != "" {
+			cfg, err := url.Parse(server)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Path = "/" + name
+			q := cfg.Query()
+			q.Set("default_query_exec_mode", mode)
+			cfg.RawQuery = q.Encode()
+			return cfg.String()
+		}
+		host, _, _ := strings.Cut(sockets, ",")
+		return fmt.Sprintf("host=%s port=%s user=%s dbname=%s default_query_exec_mode=%s", strings.TrimSpace(host), port, user, name, mode)
+	}
+	for i, mode := range []string{"cache_statement", "cache_describe", "describe_exec", "exec", "simple_protocol"} {
+		db, err := sqldb.OpenPostgres(e.ctx, dsn(mode))
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch := mixedBatch(u.ID, e.admin, 150)
+		for j := range batch {
+			batch[j].OccurredAt = batch[j].OccurredAt.Add(-time.Duration(i) * time.Hour)
+		}
+		batch = append(batch, mixedBatch(gone.ID, e.admin, 20)...)
+		n, err := e.act.RecordEvents(e.ctx, db, batch)
+		_ = db.Close()
+		if err != nil || n != 150 {
+			t.Fatalf("%s: %d %v", mode, n, err)
+		}
+	}
+	if c := count(t, base, "SELECT count(*) FROM userdesk_events WHERE user_id = ?", u.ID); c != 5*150 {
+		t.Fatalf("rows = %d", c)
+	}
 }
