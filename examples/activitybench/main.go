@@ -16,6 +16,15 @@
 // Reservations are bulk-inserted (not through RecordReservation, whose own
 // rate is measured on a sample): heavy bookers with 150 each across all
 // channels, the rest spread.
+//
+// -only-ingest stops after the ingest line ("ingest: N events in T = X
+// events/s …"), for the ingest rate alone:
+//
+//	go run ./examples/activitybench -users 1000000 -events 10000000 -only-ingest
+//
+// -in-tx ingests each batch inside a transaction of the caller, which
+// takes RecordEvents' INSERT … SELECT path instead of COPY, for an A/B
+// under the same load; -cpuprofile profiles the ingest phase.
 package main
 
 import (
