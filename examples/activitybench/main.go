@@ -58,7 +58,7 @@ type config struct {
 	users, events, expired, reservations int
 	batch, workers, runs                 int
 	pruneBatch                           int
-	inTx                                 bool
+	inTx, ab                             bool
 }
 
 func main() {
@@ -76,6 +76,7 @@ func main() {
 	flag.IntVar(&c.workers, "workers", 2, "concurrent ingest goroutines (SQLite: 1 is best)")
 	flag.IntVar(&c.runs, "runs", 300, "timed runs per read scenario")
 	flag.BoolVar(&c.inTx, "in-tx", false, "ingest each batch inside a transaction of the caller (RecordEvents' INSERT … SELECT path instead of COPY)")
+	flag.BoolVar(&c.ab, "ab", false, "alternate the two ingest paths batch by batch (COPY, then -in-tx's INSERT … SELECT) and report each one's batch latency, both under the same load")
 	flag.IntVar(&c.pruneBatch, "prune-batch", activity.DefaultPruneBatch, "PruneOptions.BatchSize")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the ingest phase to this file")
 	flag.Parse()
@@ -284,6 +285,8 @@ func ingest(ctx context.Context, act *activity.Service, db *bun.DB, c config, id
 	var done atomic.Int64
 	var mu sync.Mutex
 	var lat []time.Duration
+	var abLat [2][]time.Duration // COPY, INSERT … SELECT
+	var nBatch atomic.Int64
 	tenth := int64(max(c.events/10, 1))
 	var marks []time.Duration
 	start := time.Now()
@@ -295,7 +298,11 @@ func ingest(ctx context.Context, act *activity.Service, db *bun.DB, c config, id
 			for b := range batches {
 				t := time.Now()
 				var err error
-				if c.inTx {
+				path := 0
+				if c.inTx || (c.ab && nBatch.Add(1)%2 == 0) {
+					path = 1
+				}
+				if path == 1 {
 					err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 						_, err := act.RecordEvents(ctx, tx, b)
 						return err
@@ -311,6 +318,7 @@ func ingest(ctx context.Context, act *activity.Service, db *bun.DB, c config, id
 				after := done.Add(int64(len(b)))
 				mu.Lock()
 				lat = append(lat, el)
+				abLat[path] = append(abLat[path], el)
 				if before/tenth != after/tenth {
 					marks = append(marks, time.Since(start))
 					fmt.Fprintf(os.Stderr, "\ringested %d / %d (%.0f/s)", after, c.events, float64(after)/time.Since(start).Seconds())
@@ -330,7 +338,9 @@ func ingest(ctx context.Context, act *activity.Service, db *bun.DB, c config, id
 	}
 	sort.Float64s(rates)
 	path := "COPY"
-	if c.inTx {
+	if c.ab {
+		path = "COPY and INSERT … SELECT alternating"
+	} else if c.inTx {
 		path = "INSERT … SELECT in the caller's transaction"
 	}
 	fmt.Printf("ingest: %d events in %v = %.0f events/s through RecordEvents (batches of %d, %d workers, %s)\n",
@@ -340,6 +350,12 @@ func ingest(ctx context.Context, act *activity.Service, db *bun.DB, c config, id
 	}
 	p := percentiles(lat)
 	fmt.Printf("  batch latency: median %v, p95 %v, max %v\n", p[0], p[1], p[2])
+	if c.ab {
+		for i, name := range []string{"COPY", "INSERT … SELECT (in a transaction)"} {
+			p := percentiles(abLat[i])
+			fmt.Printf("  -ab %s: %d batches, latency median %v, p95 %v, max %v\n", name, len(abLat[i]), p[0], p[1], p[2])
+		}
+	}
 }
 
 // seedReservations bulk-inserts reservations: 150 for each booker across
