@@ -329,6 +329,14 @@
 // flat-memory promise cannot afford; excelize only reads files back in the
 // tests.
 //
+// [Service.ExportOwnData] is the user's own data export (GDPR art. 15 and
+// 20), what usermgmt holds of them in clear: the account, the bank
+// account, the guests and the categories; packages built on usermgmt add
+// their parts beside it (usermgmt/activity's ExportOwnActivity). It is the
+// user's alone: under an impersonation, even a full one, it is refused
+// ([ErrUnderImpersonation]), since operators read a user's data through
+// the back office's masked and audited views, not as one download.
+//
 // # Errors
 //
 // Errors match the sentinels with errors.Is: [ErrNotFound], [ErrInvalid]

@@ -16,6 +16,15 @@
 // Reservations are bulk-inserted (not through RecordReservation, whose own
 // rate is measured on a sample): heavy bookers with 150 each across all
 // channels, the rest spread.
+//
+// -only-ingest stops after the ingest line ("ingest: N events in T = X
+// events/s …"), for the ingest rate alone:
+//
+//	go run ./examples/activitybench -users 1000000 -events 10000000 -only-ingest
+//
+// -in-tx ingests each batch inside a transaction of the caller, which
+// takes RecordEvents' INSERT … SELECT path instead of COPY, for an A/B
+// under the same load; -cpuprofile profiles the ingest phase.
 package main
 
 import (
@@ -28,6 +37,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -48,6 +58,7 @@ type config struct {
 	users, events, expired, reservations int
 	batch, workers, runs                 int
 	pruneBatch                           int
+	inTx, ab                             bool
 }
 
 func main() {
@@ -55,6 +66,7 @@ func main() {
 	name := flag.String("name", "activity_bench", "PostgreSQL benchmark database name (created)")
 	sqlitePath := flag.String("sqlite", "", "run on this SQLite file instead of PostgreSQL (removed first unless -reuse)")
 	reuse := flag.Bool("reuse", false, "reuse a seeded database (skips seeding and ingest)")
+	onlyIngest := flag.Bool("only-ingest", false, "stop after the ingest phase (seeding users and ingesting events), before reservations, reads and retention")
 	var c config
 	flag.IntVar(&c.users, "users", 1_000_000, "users to seed")
 	flag.IntVar(&c.events, "events", 10_000_000, "events to ingest")
@@ -63,7 +75,10 @@ func main() {
 	flag.IntVar(&c.batch, "batch", 2000, "events per RecordEvents batch")
 	flag.IntVar(&c.workers, "workers", 2, "concurrent ingest goroutines (SQLite: 1 is best)")
 	flag.IntVar(&c.runs, "runs", 300, "timed runs per read scenario")
+	flag.BoolVar(&c.inTx, "in-tx", false, "ingest each batch inside a transaction of the caller (RecordEvents' INSERT … SELECT path instead of COPY)")
+	flag.BoolVar(&c.ab, "ab", false, "alternate the two ingest paths batch by batch (COPY, then -in-tx's INSERT … SELECT) and report each one's batch latency, both under the same load")
 	flag.IntVar(&c.pruneBatch, "prune-batch", activity.DefaultPruneBatch, "PruneOptions.BatchSize")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the ingest phase to this file")
 	flag.Parse()
 	if c.expired == 0 {
 		c.expired = c.events / 10
@@ -107,8 +122,23 @@ func main() {
 
 	var events int64
 	must(db.NewRaw("SELECT count(*) FROM userdesk_events").Scan(ctx, &events))
+	if events > 0 && *onlyIngest {
+		log.Fatal("-only-ingest: the database already holds events (drop -reuse)")
+	}
 	if events == 0 {
+		if *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			must(err)
+			must(pprof.StartCPUProfile(f))
+		}
 		ingest(ctx, act, db, c, ids, heavy)
+		if *cpuProfile != "" {
+			pprof.StopCPUProfile()
+		}
+		if *onlyIngest {
+			sizes(ctx, db, d)
+			return
+		}
 		seedReservations(ctx, db, c, ids, bookers)
 		recordSample(ctx, act, db, ids)
 		if d == sqldb.Postgres {
@@ -255,6 +285,8 @@ func ingest(ctx context.Context, act *activity.Service, db *bun.DB, c config, id
 	var done atomic.Int64
 	var mu sync.Mutex
 	var lat []time.Duration
+	var abLat [2][]time.Duration // COPY, INSERT … SELECT
+	var nBatch atomic.Int64
 	tenth := int64(max(c.events/10, 1))
 	var marks []time.Duration
 	start := time.Now()
@@ -265,7 +297,20 @@ func ingest(ctx context.Context, act *activity.Service, db *bun.DB, c config, id
 			defer wg.Done()
 			for b := range batches {
 				t := time.Now()
-				if _, err := act.RecordEvents(ctx, db, b); err != nil {
+				var err error
+				path := 0
+				if c.inTx || (c.ab && nBatch.Add(1)%2 == 0) {
+					path = 1
+				}
+				if path == 1 {
+					err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+						_, err := act.RecordEvents(ctx, tx, b)
+						return err
+					})
+				} else {
+					_, err = act.RecordEvents(ctx, db, b)
+				}
+				if err != nil {
 					log.Fatal(err)
 				}
 				el := time.Since(t)
@@ -273,6 +318,7 @@ func ingest(ctx context.Context, act *activity.Service, db *bun.DB, c config, id
 				after := done.Add(int64(len(b)))
 				mu.Lock()
 				lat = append(lat, el)
+				abLat[path] = append(abLat[path], el)
 				if before/tenth != after/tenth {
 					marks = append(marks, time.Since(start))
 					fmt.Fprintf(os.Stderr, "\ringested %d / %d (%.0f/s)", after, c.events, float64(after)/time.Since(start).Seconds())
@@ -291,13 +337,25 @@ func ingest(ctx context.Context, act *activity.Service, db *bun.DB, c config, id
 		prev = m
 	}
 	sort.Float64s(rates)
-	fmt.Printf("ingest: %d events in %v = %.0f events/s through RecordEvents (batches of %d, %d workers)\n",
-		done.Load(), total.Round(time.Second), float64(done.Load())/total.Seconds(), c.batch, c.workers)
+	path := "COPY"
+	if c.ab {
+		path = "COPY and INSERT … SELECT alternating"
+	} else if c.inTx {
+		path = "INSERT … SELECT in the caller's transaction"
+	}
+	fmt.Printf("ingest: %d events in %v = %.0f events/s through RecordEvents (batches of %d, %d workers, %s)\n",
+		done.Load(), total.Round(time.Second), float64(done.Load())/total.Seconds(), c.batch, c.workers, path)
 	if len(rates) > 0 {
 		fmt.Printf("  rate per tenth of the load: min %.0f, median %.0f, max %.0f events/s\n", rates[0], rates[len(rates)/2], rates[len(rates)-1])
 	}
 	p := percentiles(lat)
 	fmt.Printf("  batch latency: median %v, p95 %v, max %v\n", p[0], p[1], p[2])
+	if c.ab {
+		for i, name := range []string{"COPY", "INSERT … SELECT (in a transaction)"} {
+			p := percentiles(abLat[i])
+			fmt.Printf("  -ab %s: %d batches, latency median %v, p95 %v, max %v\n", name, len(abLat[i]), p[0], p[1], p[2])
+		}
+	}
 }
 
 // seedReservations bulk-inserts reservations: 150 for each booker across

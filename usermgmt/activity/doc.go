@@ -78,12 +78,30 @@
 // data (EventType.AllowPersonal); those stored in clear are masked again on
 // operator reads unless the operator holds usermgmt.PermReadPersonalData.
 //
-// RecordEvents ingests a batch (up to MaxBatch) in one INSERT … SELECT
-// statement whatever its size. It validates every event first (one bad
-// event refuses the batch, naming "events[i].field"), and the statement
-// joins the users table, so events of unknown or erased users are dropped
-// (the count says how many were stored). Events have no foreign key, which
-// would cost a lock per row.
+// RecordEvents ingests a batch (up to MaxBatch) in a fixed number of
+// statements whatever its size, never one per event. It validates every
+// event first (one bad event refuses the batch, naming
+// "events[i].field"), and events of unknown or erased users are dropped
+// (the count says how many were stored). Events have no foreign key,
+// which would cost a lock per row. On PostgreSQL, a batch of 100 events or
+// more given a *bun.DB or a bun.Conn (over pgx, sqldb's driver) goes
+// through COPY: in one transaction, one SELECT of the batch's distinct
+// user ids that are live, then one COPY of those users' events in pgx's
+// binary format (no SQL text, no arrays to parse, PostgreSQL's bulk heap
+// insert). The one statement per batch is the COPY; the check beside it is
+// one more per batch, not per event. It is as correct as a join: the
+// INSERT … SELECT's join also reads the users at its statement's start,
+// so in both an erasure that commits while the batch is in flight leaves
+// the batch's events of that user behind, and the retention pass deletes
+// them (ErasedSweepWindow, below). Row locks on the users (FOR SHARE)
+// would close that window but write every checked user's row (WAL, a page
+// image after each checkpoint) at every batch; they were left out. Smaller
+// batches, a bun.Tx (database/sql does not expose its connection for COPY)
+// and SQLite run one INSERT … SELECT statement that joins the users table:
+// FROM unnest(one array per column) on PostgreSQL, FROM (VALUES …) on
+// SQLite. Every path stores the same rows (the attributes' JSON is
+// encoding/json's, written without reflection). The COPY path runs on the
+// pgx connection itself, so bun's query hooks do not see it.
 //
 // The events card (UserTimeline) holds the user's last KeepEvents (200)
 // events, newest first (by OccurredAt, the client's time; ReceivedAt is

@@ -1,9 +1,13 @@
 package activity
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,13 +48,15 @@ func (s *Service) RecordEvent(ctx context.Context, db bun.IDB, e NewEvent) (*Eve
 	return &rows[0], nil
 }
 
-// RecordEvents records a batch of events (at most MaxBatch) in one INSERT
-// statement, whatever the batch size. Every event is checked first: one
+// RecordEvents records a batch of events (at most MaxBatch) in a fixed
+// number of statements, whatever the batch size: on PostgreSQL through a
+// *bun.DB or a bun.Conn, from 100 events, a check of the batch's users and
+// one COPY in a transaction; else one INSERT … SELECT that joins the users
+// table (see the package documentation). Every event is checked first: one
 // bad event refuses the whole batch with a *usermgmt.ValidationError whose
 // fields are named "events[i].field", and nothing is written. Events of
-// unknown or erased users are skipped by the statement itself (it joins
-// the users table), so a late event never brings back an erased user's
-// data; the count says how many were stored.
+// unknown or erased users are skipped, so a late event never brings back
+// an erased user's data; the count says how many were stored.
 func (s *Service) RecordEvents(ctx context.Context, db bun.IDB, events []NewEvent) (int64, error) {
 	if len(events) == 0 {
 		return 0, nil
@@ -65,42 +71,53 @@ func (s *Service) RecordEvents(ctx context.Context, db bun.IDB, events []NewEven
 	return s.insertEvents(ctx, db, rows)
 }
 
+// fieldOf names an event's field in a ValidationError: "name" for
+// RecordEvent, "events[i].name" for a batch. It runs only on errors, so a
+// valid batch formats no names.
+func fieldOf(field string, i int, name string) string {
+	if field == "event" {
+		return name
+	}
+	return field + "[" + strconv.Itoa(i) + "]." + name
+}
+
 // prepareEvents validates events and turns them into rows.
 func (s *Service) prepareEvents(events []NewEvent, field string) ([]Event, error) {
 	now := s.clock()
 	v := &usermgmt.ValidationError{}
 	rows := make([]Event, len(events))
-	for i, e := range events {
-		f := field
-		if field == "events" {
-			f = fmt.Sprintf("events[%d]", i)
-		}
-		pre := func(name string) string {
-			if f == "event" {
-				return name
-			}
-			return f + "." + name
-		}
+	ids, err := newEventIDs(len(events))
+	if err != nil {
+		return nil, err
+	}
+	for i := range events {
+		e := &events[i]
 		if e.UserID == uuid.Nil {
-			v.Add(pre("user_id"), "required", "is required")
+			v.Add(fieldOf(field, i, "user_id"), "required", "is required")
 		}
 		t, ok := s.types[e.Type]
 		if !ok {
-			v.Add(pre("type"), "oneof", "is not a registered event type")
+			v.Add(fieldOf(field, i, "type"), "oneof", "is not a registered event type")
 		}
-		if !channelIn(e.Channel, EventChannels()) {
-			v.Add(pre("channel"), "oneof", "must be app, bot, web, back_office, system or webhook")
+		switch e.Channel {
+		case ChannelApp, ChannelBot, ChannelWeb, ChannelBackOffice, ChannelSystem, ChannelWebhook:
+		default:
+			v.Add(fieldOf(field, i, "channel"), "oneof", "must be app, bot, web, back_office, system or webhook")
 		}
 		occurred := now
 		if !e.OccurredAt.IsZero() {
 			occurred = stamp(e.OccurredAt)
 			if occurred.After(now.Add(maxFuture)) {
-				v.Add(pre("occurred_at"), "max", "must not be more than a day ahead")
+				v.Add(fieldOf(field, i, "occurred_at"), "max", "must not be more than a day ahead")
 			}
 		}
-		for name, val := range map[string]string{"device_id": e.DeviceID, "session_id": e.SessionID, "app_version": e.AppVersion, "bot_version": e.BotVersion} {
-			if len(val) > maxShortLen {
-				v.Add(pre(name), "max", fmt.Sprintf("must be at most %d bytes", maxShortLen))
+		if len(e.DeviceID) > maxShortLen || len(e.SessionID) > maxShortLen || len(e.AppVersion) > maxShortLen || len(e.BotVersion) > maxShortLen {
+			for _, f := range [...]struct{ name, val string }{
+				{"device_id", e.DeviceID}, {"session_id", e.SessionID}, {"app_version", e.AppVersion}, {"bot_version", e.BotVersion},
+			} {
+				if len(f.val) > maxShortLen {
+					v.Add(fieldOf(field, i, f.name), "max", fmt.Sprintf("must be at most %d bytes", maxShortLen))
+				}
 			}
 		}
 		actor := e.Actor
@@ -110,21 +127,17 @@ func (s *Service) prepareEvents(events []NewEvent, field string) ([]Event, error
 		case ActorUser, ActorSystem:
 		case ActorOperator:
 			if actor.ID == nil {
-				v.Add(pre("actor.id"), "required", "is required for an operator")
+				v.Add(fieldOf(field, i, "actor.id"), "required", "is required for an operator")
 			}
 		default:
-			v.Add(pre("actor.kind"), "oneof", "must be user, operator or system")
+			v.Add(fieldOf(field, i, "actor.kind"), "oneof", "must be user, operator or system")
 		}
 		var attrs map[string]any
 		if ok {
-			attrs = cleanAttributes(t, e.Attributes, pre("attributes"), v)
-		}
-		id, err := uuid.NewV7()
-		if err != nil {
-			return nil, fmt.Errorf("activity: new id: %w", err)
+			attrs = cleanAttributes(t, e.Attributes, func() string { return fieldOf(field, i, "attributes") }, v)
 		}
 		rows[i] = Event{
-			ID: id, UserID: e.UserID, OccurredAt: occurred, ReceivedAt: now, Type: e.Type, Channel: e.Channel,
+			ID: ids[i], UserID: e.UserID, OccurredAt: occurred, ReceivedAt: now, Type: e.Type, Channel: e.Channel,
 			DeviceID: e.DeviceID, SessionID: e.SessionID, AppVersion: e.AppVersion, BotVersion: e.BotVersion,
 			Attributes: attrs, ActorKind: actor.Kind, ActorID: actor.ID,
 		}
@@ -135,27 +148,52 @@ func (s *Service) prepareEvents(events []NewEvent, field string) ([]Event, error
 	return rows, nil
 }
 
-// insertEvents writes rows in one statement that joins userdesk_users,
-// which drops events of unknown and erased users: on PostgreSQL an INSERT
-// … SELECT FROM unnest(one array per column), which PostgreSQL parses and
-// plans in the same time whatever the batch size; on SQLite an INSERT …
-// SELECT FROM (VALUES …).
+// newEventIDs returns n UUIDv7 ids (RFC 9562: the current Unix time in
+// milliseconds, then random bits) from one read of crypto/rand for the
+// whole batch instead of one per event.
+func newEventIDs(n int) ([]uuid.UUID, error) {
+	src := make([]byte, n*16)
+	if _, err := rand.Read(src); err != nil {
+		return nil, fmt.Errorf("activity: new id: %w", err)
+	}
+	r := bytes.NewReader(src)
+	ids := make([]uuid.UUID, n)
+	for i := range ids {
+		id, err := uuid.NewV7FromReader(r)
+		if err != nil {
+			return nil, fmt.Errorf("activity: new id: %w", err)
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}
+
+// insertEvents writes rows in one statement carrying the whole batch (see
+// the package documentation), which drops events of unknown and erased
+// users:
+//   - on PostgreSQL through a *bun.DB or a bun.Conn (pgx): a check of
+//     the batch's distinct users, then COPY of the live users' events, in
+//     one transaction (copyEvents);
+//   - on PostgreSQL inside the caller's transaction (bun.Tx, whose
+//     connection database/sql does not expose): INSERT … SELECT FROM
+//     unnest(one array per column) JOIN userdesk_users, which PostgreSQL
+//     parses and plans in the same time whatever the batch size;
+//   - on SQLite: INSERT … SELECT FROM (VALUES …) JOIN userdesk_users.
 func (s *Service) insertEvents(ctx context.Context, db bun.IDB, rows []Event) (int64, error) {
 	d, err := sqldb.DialectOf(db)
 	if err != nil {
 		return 0, err
 	}
 	attrs := make([]string, len(rows))
+	var buf []byte
 	for i, e := range rows {
-		if e.Attributes == nil {
-			attrs[i] = "{}"
-			continue
+		buf = appendAttributes(buf[:0], e.Attributes)
+		attrs[i] = string(buf)
+	}
+	if d == sqldb.Postgres {
+		if n, done, err := copyEvents(ctx, db, rows, attrs); done {
+			return n, err
 		}
-		b, err := json.Marshal(e.Attributes)
-		if err != nil {
-			return 0, fmt.Errorf("activity: encode attributes: %w", err)
-		}
-		attrs[i] = string(b)
 	}
 	var q *bun.RawQuery
 	if d == sqldb.Postgres {
@@ -226,4 +264,57 @@ func valuesInsertEvents(db bun.IDB, rows []Event, attrs []string) *bun.RawQuery 
 	}
 	b.WriteString(") AS v JOIN userdesk_users u ON u.id = v.column2 AND u.deleted_at IS NULL")
 	return db.NewRaw(b.String(), args...)
+}
+
+// appendAttributes appends stored attributes as JSON, byte for byte what
+// encoding/json writes for the map (keys sorted, the same escapes), without
+// its reflection: cleanAttributes leaves only strings, int64 and bools.
+func appendAttributes(buf []byte, attrs map[string]any) []byte {
+	if len(attrs) == 0 {
+		return append(buf, "{}"...)
+	}
+	var held [MaxAttributes]string
+	keys := held[:0]
+	for k := range attrs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	buf = append(buf, '{')
+	for i, k := range keys {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendJSONString(buf, k)
+		buf = append(buf, ':')
+		switch x := attrs[k].(type) {
+		case string:
+			buf = appendJSONString(buf, x)
+		case int64:
+			buf = strconv.AppendInt(buf, x, 10)
+		case bool:
+			buf = strconv.AppendBool(buf, x)
+		default:
+			b, err := json.Marshal(x)
+			if err != nil {
+				b = []byte("null")
+			}
+			buf = append(buf, b...)
+		}
+	}
+	return append(buf, '}')
+}
+
+// appendJSONString appends s as a JSON string: printable ASCII without
+// the characters encoding/json escapes is copied as is, anything else goes
+// through encoding/json.
+func appendJSONString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string always encodes
+			return append(buf, b...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
 }

@@ -192,22 +192,22 @@ func (s *Service) EventTypes() []EventType {
 
 // cleanAttributes checks attrs against the type, and returns them as
 // stored: times in UTC RFC 3339, whole numbers as int64, email and phone
-// masked unless the type allows them. field prefixes error names
-// ("events[3].attributes.screen").
-func cleanAttributes(t EventType, attrs map[string]any, field string, v *usermgmt.ValidationError) map[string]any {
+// masked unless the type allows them. field returns the prefix of error
+// names ("events[3].attributes", for "events[3].attributes.screen"); it is
+// called only on an error.
+func cleanAttributes(t EventType, attrs map[string]any, field func() string, v *usermgmt.ValidationError) map[string]any {
 	if len(attrs) == 0 {
 		return map[string]any{}
 	}
 	if len(attrs) > MaxAttributes {
-		v.Add(field, "max", fmt.Sprintf("must have at most %d attributes", MaxAttributes))
+		v.Add(field(), "max", fmt.Sprintf("must have at most %d attributes", MaxAttributes))
 		return nil
 	}
 	out := make(map[string]any, len(attrs))
 	for name, val := range attrs {
-		f := field + "." + name
 		kind, ok := t.Attributes[name]
 		if !ok {
-			v.Add(f, "unknown_attribute", fmt.Sprintf("is not an attribute of %s", t.Name))
+			v.Add(field()+"."+name, "unknown_attribute", fmt.Sprintf("is not an attribute of %s", t.Name))
 			continue
 		}
 		if val == nil {
@@ -217,11 +217,11 @@ func cleanAttributes(t EventType, attrs map[string]any, field string, v *usermgm
 		case AttrString, AttrEmail, AttrPhone:
 			s, ok := val.(string)
 			if !ok {
-				v.Add(f, "type", "must be a string")
+				v.Add(field()+"."+name, "type", "must be a string")
 				continue
 			}
 			if len(s) > MaxAttrStringLength {
-				v.Add(f, "max", fmt.Sprintf("must be at most %d bytes", MaxAttrStringLength))
+				v.Add(field()+"."+name, "max", fmt.Sprintf("must be at most %d bytes", MaxAttrStringLength))
 				continue
 			}
 			switch {
@@ -234,14 +234,14 @@ func cleanAttributes(t EventType, attrs map[string]any, field string, v *usermgm
 		case AttrInt:
 			n, ok := toInt(val)
 			if !ok {
-				v.Add(f, "type", "must be a whole number")
+				v.Add(field()+"."+name, "type", "must be a whole number")
 				continue
 			}
 			out[name] = n
 		case AttrBool:
 			b, ok := val.(bool)
 			if !ok {
-				v.Add(f, "type", "must be true or false")
+				v.Add(field()+"."+name, "type", "must be true or false")
 				continue
 			}
 			out[name] = b
@@ -253,11 +253,11 @@ func cleanAttributes(t EventType, attrs map[string]any, field string, v *usermgm
 			case string:
 				var err error
 				if tm, err = time.Parse(time.RFC3339Nano, x); err != nil {
-					v.Add(f, "type", "must be an RFC 3339 time")
+					v.Add(field()+"."+name, "type", "must be an RFC 3339 time")
 					continue
 				}
 			default:
-				v.Add(f, "type", "must be a time")
+				v.Add(field()+"."+name, "type", "must be a time")
 				continue
 			}
 			out[name] = stamp(tm).Format(time.RFC3339Nano)

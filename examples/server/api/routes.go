@@ -54,6 +54,7 @@ const (
 	routeMeInvite  = "POST /v1/me/guests"
 	routeMeAccept  = "POST /v1/me/guest-invitations"
 	routeFeesQuote = "POST /v1/fees/quote"
+	routeMeExport  = "GET /v1/me/export"
 
 	routeUserReferral         = "GET /admin/v1/users/{uid}/referral"
 	routeUserReferralEntries  = "GET /admin/v1/users/{uid}/referral/entries"
@@ -193,4 +194,5 @@ func (a *API) bindFrontOffice(rt *router) {
 	rt.user(routeMeGuests, a.meGuests)
 	rt.user(routeMeInvite, a.meGuestInvite)
 	rt.user(routeMeAccept, a.meInvitationAccept)
+	rt.user(routeMeExport, a.meExport)
 }

@@ -52,7 +52,8 @@ var callerKinds = []callerKind{kindAnon, kindForged, kindUser, kindInvalidated, 
 // permitted caller may make (its outcome may be a 4xx about the input or
 // the state, never an authentication or authorization refusal), the
 // operator permission it needs ("" for any active operator), and, for
-// front-office routes, whether a full impersonation is refused.
+// front-office routes, whether any impersonation is refused (a read-only
+// one refuses every write anyway).
 type matrixRow struct {
 	path, body      string
 	perm            usermgmt.Permission
@@ -129,6 +130,7 @@ var matrix = map[string]matrixRow{
 	routeUserDeviceRevoke: {path: "/admin/v1/users/{uid}/devices/no-such-device/revoke", body: `{"reason": "matrix"}`, perm: activity.PermRevokeDevices},
 	routeMeDevices:        {path: "/v1/me/devices"},
 	routeMeDeviceRevoke:   {path: "/v1/me/devices/no-such-device/revoke", notImpersonated: true},
+	routeMeExport:         {path: "/v1/me/export", notImpersonated: true},
 
 	routeEmailVerifyResend:        {path: "/v1/email-verification/resend", body: `{"email": "m{n}@example.com"}`},
 	routeEmailVerifyConfirm:       {path: "/v1/email-verification/confirm", body: `{"token": "no such token"}`},
@@ -289,7 +291,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 					switch k {
 					case kindUser:
 					case kindImpReadOnly:
-						if method != http.MethodGet {
+						if method != http.MethodGet || row.notImpersonated {
 							want = "403"
 						}
 					case kindImpFull:

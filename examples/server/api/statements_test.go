@@ -68,6 +68,7 @@ var routeStatements = map[string]int64{
 	"GET /v1/me":                                         2,
 	"GET /v1/me/bank-account":                            3,
 	"GET /v1/me/devices":                                 4,
+	"GET /v1/me/export":                                  11,
 	"GET /v1/me/guests":                                  3,
 	"GET /v1/me/identity":                                2,
 	"GET /v1/me/presentation":                            2,
