@@ -131,3 +131,104 @@ func TestKeywordSearchSameOnBothDatabases(t *testing.T) {
 		}
 	})
 }
+
+// TestKeywordSearchLiteralCharacters checks that every character of a
+// keyword word is literal on both databases, whether SQLite reads the
+// word through the FTS5 index (MATCH of a quoted phrase, 3 characters and
+// more) or checks it with LIKE (shorter words): FTS5's syntax (" * - : (
+// ) ^ and the words AND, OR, NOT, NEAR), LIKE's wildcards, quotes and
+// accents (folded on both sides), in pages and counts, with and without
+// other filters.
+func TestKeywordSearchLiteralCharacters(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		s := newService(t)
+		admin := newOperator(t, s, db, usermgmt.RoleAdmin)
+		people := []struct{ first, last, email, company string }{
+			{"Al", "Say", "al@example.com", `Say "Cheese" & Co`},
+			{"Bo", "Star", "bo@example.com", "Star*Fish (UK)"},
+			{"Cy", "Think", "cy@example.com", "Re:Think-Tank ^Up"},
+			{"Ève", "Crème", "eve@example.com", "Café Noir OR Not NEAR"},
+			{"Di", "Plain", "di@example.com", "And Sons"},
+		}
+		ids := map[uuid.UUID]string{}
+		for _, p := range people {
+			u := usermgmttest.User(t, s, db, func(r *usermgmt.Registration) {
+				r.FirstName, r.LastName, r.Email, r.Phone = p.first, p.last, p.email, ""
+				r.Type, r.CompanyName = usermgmt.Organization, p.company
+			})
+			ids[u.ID] = p.email
+		}
+		live := []usermgmt.Status{usermgmt.StatusLive}
+		check := func(kw string, want ...string) {
+			t.Helper()
+			slices.Sort(want)
+			for _, statuses := range [][]usermgmt.Status{nil, live} {
+				var got []string
+				q := usermgmt.ListQuery{Keyword: kw, Statuses: statuses, Limit: 2}
+				for {
+					page, err := s.ListUsers(ctx, db, admin, q)
+					if err != nil {
+						t.Fatalf("%q: %v", kw, err)
+					}
+					for _, r := range page.Items {
+						got = append(got, ids[r.ID])
+					}
+					if page.NextCursor == "" {
+						break
+					}
+					q.Cursor = page.NextCursor
+				}
+				slices.Sort(got)
+				if !slices.Equal(got, want) {
+					t.Errorf("%q (statuses %v): %v, want %v", kw, statuses, got, want)
+				}
+				n, err := s.CountUsers(ctx, db, admin, usermgmt.ListQuery{Keyword: kw, Statuses: statuses})
+				if err != nil {
+					t.Fatalf("%q: count: %v", kw, err)
+				}
+				if int(n) != len(want) {
+					t.Errorf("%q (statuses %v): count %d, want %d", kw, statuses, n, len(want))
+				}
+			}
+		}
+		check(`"cheese"`, "al@example.com")
+		check(`"cheese`, "al@example.com")
+		check(`say "c`, "al@example.com")
+		check(`"`, "al@example.com")
+		check(`""`)
+		check(`" &`, "al@example.com")
+		check("star*fish", "bo@example.com")
+		check("*fish", "bo@example.com")
+		check("star*", "bo@example.com")
+		check("*", "bo@example.com")
+		check("star* fish", "bo@example.com")
+		check("(uk)", "bo@example.com")
+		check("(uk", "bo@example.com")
+		check(")", "bo@example.com")
+		check("re:think", "cy@example.com")
+		check("re:", "cy@example.com")
+		check(":", "cy@example.com")
+		check("think-tank", "cy@example.com")
+		check("-tank", "cy@example.com")
+		check("-", "cy@example.com")
+		check("^up", "cy@example.com")
+		check("^u", "cy@example.com")
+		check("creme", "eve@example.com")
+		check("CRÈME ève", "eve@example.com")
+		check("cafe", "eve@example.com")
+		check("or", "eve@example.com") // "Noir OR"
+		check("not", "eve@example.com")
+		check("near", "eve@example.com")
+		check("and", "di@example.com")
+		check("and sons", "di@example.com")
+		check("al", "al@example.com")
+		check("%")
+		check("_")
+		check("c%e")
+		check("e_e")
+		check("xample.co", "al@example.com", "bo@example.com", "cy@example.com", "eve@example.com", "di@example.com")
+	})
+}

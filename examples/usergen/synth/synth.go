@@ -1,6 +1,15 @@
 // Package synth generates realistic synthetic users for userdesk's tables
-// and loads them fast: COPY (pgx CopyFrom) on PostgreSQL, batched
-// multi-row INSERTs in one transaction on SQLite. It serves the usergen and
+// and loads them fast: COPY (pgx CopyFrom) on PostgreSQL; on SQLite
+// prepared multi-row INSERTs with bound parameters, reused for every batch
+// on one connection, fed by a generator goroutine, with the values in the
+// exact form bun's SQLite dialect writes them inline (times as UTC text
+// '2006-01-02 15:04:05.999999-07:00', UUIDs as text, booleans as 1/0,
+// unset decimals as NULL; TestSQLiteLoadSameAsBun compares every column's
+// value and type, and the library's answers, with bun's own INSERTs).
+// LoadFast also rebuilds SQLite's indexes with a sorter helper thread
+// (PRAGMA threads) and the FTS5 index with a 256 MB pending-terms hash
+// ('hashsize', restored to 1 MB after), which writes a few large segments
+// instead of merging a thousand small ones. It serves the usergen and
 // listbench programs; it is not part of the library.
 //
 // The population is deterministic for a given seed: names, emails and
@@ -14,9 +23,11 @@ package synth
 
 import (
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +37,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 
+	"github.com/userdesk/userdesk/fees"
 	"github.com/userdesk/userdesk/internal/searchtext"
 	"github.com/userdesk/userdesk/sqldb"
 	"github.com/userdesk/userdesk/usermgmt"
@@ -328,56 +340,219 @@ func copyPostgres(ctx context.Context, db *bun.DB, gen *Generator, n int, progre
 	})
 }
 
-// insertBatch is how many rows one SQLite INSERT carries.
+// sqliteUserColumns are every column of userdesk_users that bun writes
+// for a usermgmt.User, in bun's order (TestSQLiteColumnsAreBunColumns
+// keeps the list in step with the model).
+var sqliteUserColumns = []string{
+	"id", "picture_url", "first_name", "last_name", "email", "email_normalized", "phone",
+	"preferred_language", "mother_tongue", "timezone", "user_type", "company_name", "date_of_birth",
+	"country_of_residence", "postal_line1", "postal_line2", "postal_postal_code", "postal_city",
+	"postal_region", "postal_country", "location_line1", "location_line2", "location_postal_code",
+	"location_city", "location_region", "location_country", "status", "password_hash", "search_text",
+	"name_text", "phone_digits", "sort_name", "password_temporary", "psp_provider", "psp_account_id",
+	"psp_can_be_paid", "psp_can_be_paid_out", "psp_updated_at", "listings_count", "asker_bookings_count",
+	"offeror_bookings_count", "reviews_received_count", "reviews_made_count", "fee_use_standard",
+	"fee_asker_percent", "fee_asker_fixed", "fee_offeror_percent", "fee_offeror_fixed", "id_verified",
+	"id_verified_at", "id_verified_by", "email_verified", "email_verified_at", "email_verified_by",
+	"phone_verified", "phone_verified_at", "phone_verified_by", "deleted_at", "deleted_by", "created_at",
+	"updated_at", "version",
+}
+
+// bunTimeFormat is how bun's SQLite dialect writes a time.Time (in UTC):
+// TEXT such as '2025-01-10 02:15:46.711515+00:00'. The driver's own
+// format for a bound time.Time differs (nanoseconds), so times are bound
+// as this text.
+const bunTimeFormat = "2006-01-02 15:04:05.999999-07:00"
+
+// Bound values in the form bun's SQLite dialect writes them inline: text
+// for times and UUIDs, 1/0 for booleans, NULL for nil pointers and unset
+// decimals.
+func sqlTime(t time.Time) any { return t.UTC().Format(bunTimeFormat) }
+
+func sqlTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return sqlTime(*t)
+}
+
+func sqlUUIDPtr(id *uuid.UUID) any {
+	if id == nil {
+		return nil
+	}
+	return id.String()
+}
+
+func sqlBool(b bool) any {
+	if b {
+		return int64(1)
+	}
+	return int64(0)
+}
+
+func sqlDecimal(d fees.OptionalDecimal) any {
+	v, _ := d.Value() // never fails
+	return v
+}
+
+// sqliteValues appends u's row of sqliteUserColumns to args.
+// FeeOfferorPercent, when set, is written as the text of its shortest
+// decimal form ("12.5").
+func (u *User) sqliteValues(args []any) []any {
+	offerorPercent := sqlDecimal(u.Fees.OfferorPercent)
+	if u.FeeOfferorPercent != nil {
+		offerorPercent = strconv.FormatFloat(*u.FeeOfferorPercent, 'f', -1, 64)
+	}
+	v := &u.Verifications
+	return append(args,
+		u.ID.String(), u.PictureURL, u.FirstName, u.LastName, u.Email, u.EmailNormalized, u.Phone,
+		u.PreferredLanguage, u.MotherTongue, u.Timezone, string(u.Type), u.CompanyName, sqlTimePtr(u.DateOfBirth),
+		u.CountryOfResidence, u.PostalAddress.Line1, u.PostalAddress.Line2, u.PostalAddress.PostalCode, u.PostalAddress.City,
+		u.PostalAddress.Region, u.PostalAddress.Country, u.LocationAddress.Line1, u.LocationAddress.Line2, u.LocationAddress.PostalCode,
+		u.LocationAddress.City, u.LocationAddress.Region, u.LocationAddress.Country, string(u.Status), u.PasswordHash, u.SearchText,
+		u.NameText, u.PhoneDigits, u.SortName, sqlBool(u.PasswordTemporary), u.PSP.Provider, u.PSP.AccountID,
+		sqlBool(u.PSP.CanBePaid), sqlBool(u.PSP.CanBePaidOut), sqlTimePtr(u.PSP.UpdatedAt), u.Counters.Listings, u.Counters.AskerBookings,
+		u.Counters.OfferorBookings, u.Counters.ReviewsReceived, u.Counters.ReviewsMade, sqlBool(u.Fees.UseStandard),
+		sqlDecimal(u.Fees.AskerPercent), sqlDecimal(u.Fees.AskerFixed), offerorPercent, sqlDecimal(u.Fees.OfferorFixed), sqlBool(v.ID.Verified),
+		sqlTimePtr(v.ID.At), sqlUUIDPtr(v.ID.By), sqlBool(v.Email.Verified), sqlTimePtr(v.Email.At), sqlUUIDPtr(v.Email.By),
+		sqlBool(v.Phone.Verified), sqlTimePtr(v.Phone.At), sqlUUIDPtr(v.Phone.By), sqlTimePtr(u.DeletedAt), sqlUUIDPtr(u.DeletedBy), sqlTime(u.CreatedAt),
+		sqlTime(u.UpdatedAt), u.Version,
+	)
+}
+
+// insertBatch is how many users one prepared SQLite INSERT carries: 500
+// rows of 62 columns stay under SQLite's 32,766 bound parameters.
 const insertBatch = 500
 
+// multiInsert writes rows of a table through one prepared multi-row
+// INSERT of perStmt rows, reused for every full statement; rows left over
+// at flush go through a statement of their own size.
+type multiInsert struct {
+	conn    *sql.Conn
+	table   string
+	cols    []string
+	perStmt int
+	full    *sql.Stmt
+	args    []any
+}
+
+func (m *multiInsert) sql(rows int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + m.table + " (" + strings.Join(m.cols, ", ") + ") VALUES ")
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(m.cols)), ", ") + ")"
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	return b.String()
+}
+
+// add queues one row's values and runs the full statement when perStmt
+// rows are queued.
+func (m *multiInsert) add(ctx context.Context, vals ...any) error {
+	m.args = append(m.args, vals...)
+	return m.drain(ctx, false)
+}
+
+// drain runs the full statement while perStmt rows are queued, and with
+// all true the rest in one statement of its own.
+func (m *multiInsert) drain(ctx context.Context, all bool) error {
+	n := len(m.cols) * m.perStmt
+	for len(m.args) >= n {
+		if m.full == nil {
+			st, err := m.conn.PrepareContext(ctx, m.sql(m.perStmt))
+			if err != nil {
+				return fmt.Errorf("prepare %s: %w", m.table, err)
+			}
+			m.full = st
+		}
+		if _, err := m.full.ExecContext(ctx, m.args[:n]...); err != nil {
+			return fmt.Errorf("insert %s: %w", m.table, err)
+		}
+		m.args = append(m.args[:0], m.args[n:]...)
+	}
+	if !all || len(m.args) == 0 {
+		return nil
+	}
+	if _, err := m.conn.ExecContext(ctx, m.sql(len(m.args)/len(m.cols)), m.args...); err != nil {
+		return fmt.Errorf("insert %s: %w", m.table, err)
+	}
+	m.args = m.args[:0]
+	return nil
+}
+
+func (m *multiInsert) close() {
+	if m.full != nil {
+		_ = m.full.Close()
+	}
+}
+
+// insertSQLite loads the users on one connection through prepared
+// multi-row INSERTs with bound parameters (bun's inlined multi-row
+// INSERTs spent over a quarter of the CPU in SQLite's parser), one
+// transaction per copyBatch users, with the values in the form bun writes
+// them (TestSQLiteLoadSameAsBun compares the two).
 func insertSQLite(ctx context.Context, db *bun.DB, gen *Generator, n int, progress func(int)) error {
+	bc, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer bc.Close()
+	conn := bc.Conn // database/sql's own: bun's would inline the arguments
+	users := &multiInsert{conn: conn, table: "userdesk_users", cols: sqliteUserColumns, perStmt: insertBatch}
+	roles := &multiInsert{conn: conn, table: "userdesk_user_roles", cols: []string{"user_id", "role"}, perStmt: insertBatch}
+	langs := &multiInsert{conn: conn, table: "userdesk_user_languages", cols: []string{"user_id", "language"}, perStmt: insertBatch}
+	for _, m := range []*multiInsert{users, roles, langs} {
+		defer m.close()
+	}
+	// One goroutine generates the users and their bound values while this
+	// one runs the INSERTs: on two cores the generator (name folding,
+	// search columns) no longer waits for SQLite.
+	chunks := make(chan sqliteChunk, 4)
+	gctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go generateSQLite(gctx, gen, n, chunks)
 	for start := 0; start < n; start += copyBatch {
 		end := min(start+copyBatch, n)
-		err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+			return err
+		}
+		err := func() error {
 			for b := start; b < end; b += insertBatch {
-				var users []usermgmt.User
-				var fees []any
-				var roles, langs []string
-				var args []any
-				var largs []any
-				for i := b; i < min(b+insertBatch, end); i++ {
-					u := gen.Next(i)
-					users = append(users, u.User)
-					if u.FeeOfferorPercent != nil {
-						fees = append(fees, u.ID, strconv.FormatFloat(*u.FeeOfferorPercent, 'f', -1, 64))
-					}
-					for _, r := range u.Roles {
-						roles = append(roles, "(?, ?)")
-						args = append(args, u.ID, string(r))
-					}
-					for _, l := range u.SpokenLanguages {
-						langs = append(langs, "(?, ?)")
-						largs = append(largs, u.ID, l)
-					}
+				var c sqliteChunk
+				select {
+				case c = <-chunks:
+				case <-ctx.Done():
+					return ctx.Err()
 				}
-				if _, err := tx.NewInsert().Model(&users).Exec(ctx); err != nil {
+				users.args = c.users
+				// The users first: their roles and languages refer to them.
+				if err := users.drain(ctx, true); err != nil {
 					return err
 				}
-				for f := 0; f < len(fees); f += 2 {
-					if _, err := tx.NewRaw("UPDATE userdesk_users SET fee_offeror_percent = ? WHERE id = ?", fees[f+1], fees[f]).Exec(ctx); err != nil {
+				for i := 0; i < len(c.roles); i += 2 {
+					if err := roles.add(ctx, c.roles[i], c.roles[i+1]); err != nil {
 						return err
 					}
 				}
-				if len(roles) > 0 {
-					if _, err := tx.NewRaw("INSERT INTO userdesk_user_roles (user_id, role) VALUES "+strings.Join(roles, ", "), args...).Exec(ctx); err != nil {
-						return err
-					}
-				}
-				if len(langs) > 0 {
-					if _, err := tx.NewRaw("INSERT INTO userdesk_user_languages (user_id, language) VALUES "+strings.Join(langs, ", "), largs...).Exec(ctx); err != nil {
+				for i := 0; i < len(c.langs); i += 2 {
+					if err := langs.add(ctx, c.langs[i], c.langs[i+1]); err != nil {
 						return err
 					}
 				}
 			}
-			return nil
-		})
+			if err := roles.drain(ctx, true); err != nil {
+				return err
+			}
+			return langs.drain(ctx, true)
+		}()
 		if err != nil {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 			return err
 		}
 		if progress != nil {
@@ -385,6 +560,39 @@ func insertSQLite(ctx context.Context, db *bun.DB, gen *Generator, n int, progre
 		}
 	}
 	return nil
+}
+
+// sqliteChunk is the bound values of up to insertBatch users (in
+// copyBatch transactions) and of their roles and languages (pairs).
+type sqliteChunk struct {
+	users, roles, langs []any
+}
+
+// generateSQLite sends the users of gen, insertBatch at a time, each
+// chunk inside one copyBatch, until n or ctx ends.
+func generateSQLite(ctx context.Context, gen *Generator, n int, out chan<- sqliteChunk) {
+	for start := 0; start < n; start += copyBatch {
+		end := min(start+copyBatch, n)
+		for b := start; b < end; b += insertBatch {
+			c := sqliteChunk{users: make([]any, 0, insertBatch*len(sqliteUserColumns))}
+			for i := b; i < min(b+insertBatch, end); i++ {
+				u := gen.Next(i)
+				c.users = u.sqliteValues(c.users)
+				id := u.ID.String()
+				for _, r := range u.Roles {
+					c.roles = append(c.roles, id, string(r))
+				}
+				for _, l := range u.SpokenLanguages {
+					c.langs = append(c.langs, id, l)
+				}
+			}
+			select {
+			case out <- c:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
 }
 
 // LoadFast is Load for large loads on PostgreSQL: it drops the secondary
@@ -399,7 +607,7 @@ func LoadFast(ctx context.Context, db *bun.DB, gen *Generator, n int, progress f
 		return err
 	}
 	if d != sqldb.Postgres {
-		return loadFastSQLite(ctx, db, gen, n, progress)
+		return loadFastSQLite(ctx, db, gen, n, progress, insertSQLite)
 	}
 	// The counters' triggers would run per row; the counters are rebuilt
 	// from the loaded rows instead (RebuildCounts).
@@ -484,15 +692,21 @@ func RebuildCounts(ctx context.Context, db bun.IDB) error {
 	})
 }
 
+// sqliteLoader writes n users of gen to a SQLite db (insertSQLite; the
+// tests compare it with bun's own INSERTs).
+type sqliteLoader func(ctx context.Context, db *bun.DB, gen *Generator, n int, progress func(int)) error
+
 // loadFastSQLite is Load for large loads on SQLite: on one connection
 // with a large page cache and synchronous off for the load, it drops the
 // secondary indexes and the triggers of the users and join tables, loads,
 // recreates the indexes, rebuilds what the triggers keep (the counters and
 // the FTS5 search index, each in one statement) and recreates the
 // triggers. It leaves db with one open connection at most.
-func loadFastSQLite(ctx context.Context, db *bun.DB, gen *Generator, n int, progress func(int)) error {
+func loadFastSQLite(ctx context.Context, db *bun.DB, gen *Generator, n int, progress func(int), insert sqliteLoader) error {
 	db.SetMaxOpenConns(1)
-	for _, p := range []string{"PRAGMA cache_size = -1048576", "PRAGMA synchronous = OFF", "PRAGMA temp_store = MEMORY"} {
+	// threads lets CREATE INDEX sort with a helper thread.
+	for _, p := range []string{"PRAGMA cache_size = -1048576", "PRAGMA synchronous = OFF", "PRAGMA temp_store = MEMORY",
+		fmt.Sprintf("PRAGMA threads = %d", min(runtime.GOMAXPROCS(0), 8))} {
 		if _, err := db.ExecContext(ctx, p); err != nil {
 			return err
 		}
@@ -512,7 +726,7 @@ func loadFastSQLite(ctx context.Context, db *bun.DB, gen *Generator, n int, prog
 			return err
 		}
 	}
-	if err := Load(ctx, db, gen, n, progress); err != nil {
+	if err := insert(ctx, db, gen, n, progress); err != nil {
 		return err
 	}
 	for _, d := range defs {
@@ -529,9 +743,14 @@ func loadFastSQLite(ctx context.Context, db *bun.DB, gen *Generator, n int, prog
 		for _, q := range []string{
 			"DELETE FROM userdesk_user_search",
 			"DELETE FROM userdesk_user_search_ids",
+			// A 256 MB pending-terms hash (1 MB by default) writes the
+			// index in a few large segments instead of a thousand small
+			// ones that automerge then merges: a third less time.
+			"INSERT INTO userdesk_user_search (userdesk_user_search, rank) VALUES ('hashsize', 268435456)",
 			"INSERT INTO userdesk_user_search_ids (user_id) SELECT id FROM userdesk_users WHERE deleted_at IS NULL ORDER BY created_at, id",
 			`INSERT INTO userdesk_user_search (rowid, search_text, name_text)
 			 SELECT i.rowid, u.search_text, u.name_text FROM userdesk_user_search_ids AS i JOIN userdesk_users AS u ON u.id = i.user_id`,
+			"INSERT INTO userdesk_user_search (userdesk_user_search, rank) VALUES ('hashsize', 1048576)",
 		} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("search index: %w", err)
@@ -549,7 +768,7 @@ func loadFastSQLite(ctx context.Context, db *bun.DB, gen *Generator, n int, prog
 			}
 		}
 	}
-	for _, p := range []string{"PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -2000"} {
+	for _, p := range []string{"PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -2000", "PRAGMA threads = 0"} {
 		if _, err := db.ExecContext(ctx, p); err != nil {
 			return err
 		}
