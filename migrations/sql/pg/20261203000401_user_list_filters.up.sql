@@ -125,9 +125,12 @@ CREATE INDEX userdesk_users_list_name_idx ON userdesk_users (sort_name, id)
 -- Statistics of the new columns now: without them the planner takes a
 -- role and language filter for a rare one and sorts a parallel sequential
 -- scan (900 ms at a million users) instead of walking the sort index
--- (5 ms). The backfill leaves a dead version of every user who has a role
--- or a language, which the sort indexes built in this transaction still
--- point to: on a large table, VACUUM userdesk_users after the migration
--- (autovacuum will, later) and REINDEX CONCURRENTLY the three indexes
--- (at a million users the name index is 189 MB, 107 MB once rebuilt).
+-- (5 ms). The backfill writes a new version of every user who has a role
+-- or a language, with new entries in every index of userdesk_users (and
+-- the sort indexes built in this transaction point to the old versions
+-- too): on a large table, VACUUM userdesk_users after the migration
+-- (autovacuum will, later), then REINDEX CONCURRENTLY its indexes. At a
+-- million users the name index is 189 MB, 107 MB once rebuilt; the search
+-- trigram index 154 MB, 72 MB once rebuilt (an email fragment search
+-- 6.4 ms, then 1.5 ms).
 ANALYZE userdesk_users;
