@@ -128,6 +128,24 @@ func TestListFilterColumnsFollowWrites(t *testing.T) {
 	}
 }
 
+// TestListFilterColumnsAfterLoad: synth.Load (COPY with the triggers on,
+// thousands of users per statement) leaves every user's filter columns
+// in step.
+func TestListFilterColumnsAfterLoad(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Postgres(t)
+	const n = 1500
+	if err := synth.Load(context.Background(), db, synth.NewGenerator(3, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), n), n, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(t, db, "SELECT count(*) FROM userdesk_users WHERE role_mask <> 0 AND cardinality(language_keys) > 0"); got < n*9/10 {
+		t.Fatalf("only %d of %d users have roles and languages in their filter columns", got, n)
+	}
+	if got := staleFilterColumns(t, db); got != 0 {
+		t.Fatalf("%d users with stale filter columns after Load", got)
+	}
+}
+
 // TestListFiltersEqualExists: on a generated population loaded by
 // synth.LoadFast (triggers off, columns rebuilt), the filter columns
 // match the join tables, and every combination of the role, language,
