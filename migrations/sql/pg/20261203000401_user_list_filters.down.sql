@@ -14,8 +14,6 @@ DROP FUNCTION userdesk_user_filters_on_change();
 --bun:split
 DROP FUNCTION userdesk_user_filters_refresh(uuid[]);
 --bun:split
-DROP FUNCTION userdesk_user_language_keys(uuid);
---bun:split
 -- Dropping the columns drops the sort indexes that carry them.
 ALTER TABLE userdesk_users DROP COLUMN language_keys;
 --bun:split
