@@ -330,7 +330,11 @@
 // live offeror-askers speaking French with a listing, sorted by name, at
 // a million users). The price is one more row version of userdesk_users
 // per statement that changes a user's roles or languages (none when the
-// statement leaves them as they were) and wider sort indexes.
+// statement leaves them as they were), not a HOT update, so every index
+// of the users, the trigram ones included, gets an entry: adding a
+// language to 20,000 users in one statement took 15 s instead of 1.4 s at
+// a million users (about 0.7 ms a user); and wider sort indexes (107 MB
+// for the name index at a million, freshly built).
 // TestListFiltersEqualExists compares every combination of role,
 // language, status and listing filters with the EXISTS probes on a
 // generated population. SQLite keeps the EXISTS probes: its list indexes
