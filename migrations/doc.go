@@ -24,6 +24,10 @@
 //     platform's users, with their roles and spoken languages as join
 //     tables; the detail view's columns (PSP, counters, fee override,
 //     verification flags, erasure tombstone) and the search columns.
+//     On PostgreSQL, userdesk_users also carries the roles (role_mask)
+//     and the spoken languages with their primary subtags
+//     (language_keys) for the users list's sort indexes, kept by
+//     triggers on the two join tables.
 //   - userdesk_operators, userdesk_operator_roles: back-office operators.
 //   - userdesk_sessions: hashed login-session tokens of operators and
 //     users.

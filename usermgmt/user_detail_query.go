@@ -20,6 +20,11 @@ type userDetailRow struct {
 	User      `bun:",extend"`
 	RolesJSON string `bun:"roles_json,scanonly"`
 	LangsJSON string `bun:"langs_json,scanonly"`
+	// RoleMask and LanguageKeys are the list's filter columns on
+	// PostgreSQL (migration 20261203000401): "u.*" reads them, triggers
+	// keep them, the package neither uses nor writes them here.
+	RoleMask     int16  `bun:"role_mask,scanonly"`
+	LanguageKeys string `bun:"language_keys,scanonly"`
 
 	BankKeyID     *string    `bun:"bank_key_id,scanonly"`
 	BankSealed    []byte     `bun:"bank_sealed,scanonly"`

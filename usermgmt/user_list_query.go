@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/userdesk/userdesk/fees"
 )
@@ -284,6 +285,11 @@ func (lq *listQuery) where(sq *bun.SelectQuery) *bun.SelectQuery {
 			}
 		}
 	}
+	// On PostgreSQL the roles and languages are read from userdesk_users'
+	// filter columns, which ride in the sort indexes (migration
+	// 20261203000401): a filtered page is an index-only walk that probes
+	// no join table. SQLite probes the join tables.
+	pg := sq.Dialect().Name() == dialect.PG
 	if len(q.Statuses) > 0 {
 		if lq.walkSortIndex(sq) {
 			// SQLite would otherwise start from the status index and sort
@@ -301,7 +307,11 @@ func (lq *listQuery) where(sq *bun.SelectQuery) *bun.SelectQuery {
 			sq = sq.Where("u.listings_count = 0")
 		}
 	}
-	if len(q.Languages) > 0 {
+	if len(q.Languages) > 0 && pg {
+		// language_keys holds each spoken tag and its primary subtag, so
+		// "fr" meets "fr" and "fr-CA", and "fr-CA" only itself.
+		sq = sq.Where("u.language_keys && ARRAY[?]::text[]", bun.List(q.Languages))
+	} else if len(q.Languages) > 0 {
 		var conds []string
 		var args []any
 		for _, l := range q.Languages {
@@ -321,16 +331,20 @@ func (lq *listQuery) where(sq *bun.SelectQuery) *bun.SelectQuery {
 	// checks kept (half the time of the filtered, name-sorted page at a
 	// million users).
 	const hasRole = "EXISTS (SELECT 1 FROM userdesk_user_roles AS r WHERE r.user_id = u.id AND r.role = ?)"
-	switch q.Roles {
-	case RoleFilterAnyOfferor:
+	switch {
+	case q.Roles == "":
+	case pg:
+		// The mask of userdesk_user_counts' cells (roleMasks).
+		sq = sq.Where("u.role_mask IN (?)", bun.List(roleMasks[q.Roles]))
+	case q.Roles == RoleFilterAnyOfferor:
 		sq = sq.Where(hasRole, RoleOfferor)
-	case RoleFilterAnyAsker:
+	case q.Roles == RoleFilterAnyAsker:
 		sq = sq.Where(hasRole, RoleAsker)
-	case RoleFilterBoth:
+	case q.Roles == RoleFilterBoth:
 		sq = sq.Where(hasRole, RoleOfferor).Where(hasRole, RoleAsker)
-	case RoleFilterOfferorsOnly:
+	case q.Roles == RoleFilterOfferorsOnly:
 		sq = sq.Where(hasRole, RoleOfferor).Where("NOT "+hasRole, RoleAsker)
-	case RoleFilterAskersOnly:
+	case q.Roles == RoleFilterAskersOnly:
 		sq = sq.Where(hasRole, RoleAsker).Where("NOT "+hasRole, RoleOfferor)
 	}
 	if q.CreatedFrom != nil {

@@ -36,6 +36,11 @@ type userRow struct {
 	User      `bun:",extend"`
 	RolesJSON string `bun:"roles_json,scanonly"`
 	LangsJSON string `bun:"langs_json,scanonly"`
+	// RoleMask and LanguageKeys are the list's filter columns on
+	// PostgreSQL (migration 20261203000401): "u.*" reads them, triggers
+	// keep them, the package neither uses nor writes them here.
+	RoleMask     int16  `bun:"role_mask,scanonly"`
+	LanguageKeys string `bun:"language_keys,scanonly"`
 }
 
 // selectUser reads one user matching where, with roles and languages, in

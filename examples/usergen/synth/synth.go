@@ -609,9 +609,11 @@ func LoadFast(ctx context.Context, db *bun.DB, gen *Generator, n int, progress f
 	if d != sqldb.Postgres {
 		return loadFastSQLite(ctx, db, gen, n, progress, insertSQLite)
 	}
-	// The counters' triggers would run per row; the counters are rebuilt
-	// from the loaded rows instead (RebuildCounts).
-	for _, t := range []string{"userdesk_users", "userdesk_user_roles"} {
+	// The counters' and the list filters' triggers would run per row or
+	// per batch; both are rebuilt from the loaded rows instead
+	// (RebuildFilterColumns, RebuildCounts).
+	triggeredTables := []string{"userdesk_users", "userdesk_user_roles", "userdesk_user_languages"}
+	for _, t := range triggeredTables {
 		if _, err := db.ExecContext(ctx, "ALTER TABLE "+t+" DISABLE TRIGGER USER"); err != nil {
 			return err
 		}
@@ -635,6 +637,11 @@ func LoadFast(ctx context.Context, db *bun.DB, gen *Generator, n int, progress f
 	if err := Load(ctx, db, gen, n, progress); err != nil {
 		return err
 	}
+	// Before the indexes come back: the UPDATE then maintains the unique
+	// ones only.
+	if err := RebuildFilterColumns(ctx, db); err != nil {
+		return err
+	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
@@ -648,7 +655,7 @@ func LoadFast(ctx context.Context, db *bun.DB, gen *Generator, n int, progress f
 			return fmt.Errorf("recreate %s: %w", d.Name, err)
 		}
 	}
-	for _, t := range []string{"userdesk_users", "userdesk_user_roles"} {
+	for _, t := range triggeredTables {
 		if _, err := conn.ExecContext(ctx, "ALTER TABLE "+t+" ENABLE TRIGGER USER"); err != nil {
 			return err
 		}
@@ -657,6 +664,28 @@ func LoadFast(ctx context.Context, db *bun.DB, gen *Generator, n int, progress f
 		return err
 	}
 	_, err = conn.ExecContext(ctx, "VACUUM ANALYZE userdesk_users, userdesk_user_roles, userdesk_user_languages, userdesk_user_counts")
+	return err
+}
+
+// RebuildFilterColumns recomputes the users list's filter columns on
+// PostgreSQL (userdesk_users.role_mask and language_keys, which the
+// triggers of migration 20261203000401 keep) from the join tables, in one
+// statement, after a load that ran without the triggers. It does nothing
+// on SQLite, which has no such columns.
+func RebuildFilterColumns(ctx context.Context, db bun.IDB) error {
+	d, err := sqldb.DialectOf(db)
+	if err != nil || d != sqldb.Postgres {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `UPDATE userdesk_users AS u SET role_mask = coalesce(r.mask, 0), language_keys = coalesce(l.keys, '{}')
+	FROM userdesk_users AS o
+	LEFT JOIN (SELECT user_id, bit_or(CASE role WHEN 'asker' THEN 1 WHEN 'offeror' THEN 2 ELSE 0 END)::smallint AS mask
+	           FROM userdesk_user_roles GROUP BY user_id) AS r ON r.user_id = o.id
+	LEFT JOIN (SELECT l.user_id, array_agg(DISTINCT k.key ORDER BY k.key) AS keys
+	           FROM userdesk_user_languages AS l,
+	                LATERAL (VALUES (l.language), (split_part(l.language, '-', 1))) AS k (key)
+	           GROUP BY l.user_id) AS l ON l.user_id = o.id
+	WHERE u.id = o.id AND (u.role_mask, u.language_keys) IS DISTINCT FROM (coalesce(r.mask, 0), coalesce(l.keys, '{}'))`)
 	return err
 }
 
