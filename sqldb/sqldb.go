@@ -55,9 +55,10 @@ const SQLiteBusyTimeout = 10 * time.Second
 
 // SQLiteDSN returns the modernc.org/sqlite data source name that OpenSQLite
 // uses for the file at path: WAL, foreign keys, busy timeout, IMMEDIATE
-// write transactions, and secure_delete, so that deleted and overwritten
+// write transactions, secure_delete, so that deleted and overwritten
 // content (an erased user's data) is zeroed in the file instead of lying
-// in free pages (see Checkpoint for the write-ahead log).
+// in free pages (see Checkpoint for the write-ahead log), and reads through
+// a memory map of up to 1 GiB of the file (mmap_size).
 func SQLiteDSN(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -65,6 +66,7 @@ func SQLiteDSN(path string) string {
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", SQLiteBusyTimeout.Milliseconds()))
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "secure_delete(1)")
+	q.Add("_pragma", "mmap_size(1073741824)")
 	q.Set("_txlock", "immediate")
 	return "file:" + filepath.ToSlash(path) + "?" + q.Encode()
 }

@@ -29,6 +29,7 @@ func TestOpenSQLiteSettings(t *testing.T) {
 		"foreign_keys":  "1",
 		"busy_timeout":  "10000",
 		"secure_delete": "1",
+		"mmap_size":     "1073741824",
 	} {
 		var got string
 		if err := db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
