@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -197,7 +198,13 @@ func TestRecordEventsDuringErase(t *testing.T) {
 			}(w)
 		}
 		close(start)
-		time.Sleep(5 * time.Millisecond)
+		// Erase once ingest is under way: the first batch has landed.
+		for deadline := time.Now().Add(30 * time.Second); count(t, db, "SELECT count(*) FROM userdesk_events WHERE user_id = ?", other.ID) == 0; {
+			if time.Now().After(deadline) {
+				t.Fatal("no batch landed in 30 s")
+			}
+			runtime.Gosched()
+		}
 		if err := e.users.EraseUser(e.ctx, db, e.admin, victim.ID, "asked"); err != nil {
 			errs <- err
 		}
