@@ -2,8 +2,6 @@ package front_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -12,29 +10,10 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/examples/server/front"
+	"github.com/userdesk/userdesk/internal/browsertest"
 	"github.com/userdesk/userdesk/internal/dbtest"
 	"github.com/userdesk/userdesk/verification"
 )
-
-// chromium finds Debian's Chromium (or USERDESK_CHROMIUM); without one the
-// test fails when USERDESK_REQUIRE_BROWSER=1 (CI) and is skipped with a
-// message otherwise, as the back office's browser tests do.
-func chromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("USERDESK_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("USERDESK_REQUIRE_BROWSER") == "1" {
-		t.Fatal("Chromium is not installed and USERDESK_REQUIRE_BROWSER=1: run .ci/install-chromium.sh (apt-get install chromium)")
-	}
-	t.Skip("Chromium is not installed (apt-get install chromium); set USERDESK_REQUIRE_BROWSER=1 to make this a failure")
-	return ""
-}
 
 // browse runs steps with a timeout in a fresh browser context (its own
 // cookies), failing the test on error.
@@ -51,16 +30,7 @@ func browse(t *testing.T, bctx context.Context, steps ...chromedp.Action[chromed
 // verification link in headless Chromium: the pages work without script
 // under the front office's CSP, and the forms post the token.
 func TestVerificationLinksInBrowser(t *testing.T) {
-	path := chromium(t)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromedp.ExecPath(path),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()))
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
-	if err := chromedp.Do(bctx); err != nil { // starts the browser
-		t.Fatalf("start Chromium: %v", err)
-	}
+	bctx := browsertest.New(t)
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		e := newLinkEnv(t, db)
 		ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())

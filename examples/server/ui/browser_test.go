@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/userdesk/userdesk/internal/browsertest"
 	"github.com/userdesk/userdesk/internal/dbtest"
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/usermgmt/impersonation"
@@ -37,48 +37,11 @@ const screenshotDir = "screenshots"
 // test instead of hanging it.
 const stepTimeout = 30 * time.Second
 
-// chromiumPath finds Debian's Chromium (or USERDESK_CHROMIUM). Without one
-// the browser tests fail when USERDESK_REQUIRE_BROWSER=1 (CI) and are
-// skipped with a message otherwise.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("USERDESK_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("USERDESK_REQUIRE_BROWSER") == "1" {
-		t.Fatal("Chromium is not installed and USERDESK_REQUIRE_BROWSER=1: run .ci/install-chromium.sh (apt-get install chromium)")
-	}
-	t.Skip("Chromium is not installed: the browser tests need it (apt-get install chromium); set USERDESK_REQUIRE_BROWSER=1 to make this a failure")
-	return ""
-}
-
 // newBrowser starts one headless Chromium for the test, kept off the
 // network, with a fresh profile.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1440, 1000),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
-	if err := chromedp.Do(bctx); err != nil { // starts the browser
-		t.Fatalf("start Chromium: %v", err)
-	}
-	return bctx
+	return browsertest.New(t, chromedp.WindowSize(1440, 1000))
 }
 
 // tab opens a tab in its own browser context (its own cookies), as one
