@@ -71,9 +71,26 @@ func SQLiteDSN(path string) string {
 	return "file:" + filepath.ToSlash(path) + "?" + q.Encode()
 }
 
+// SQLitePool sizes the connection pool OpenSQLite configures, from the
+// number of CPUs the process may use (GOMAXPROCS). A new SQLite connection
+// is not cheap: it runs the DSN's pragmas and, at its first statement,
+// parses the whole schema (every table, index and trigger). With
+// database/sql's default of 2 idle connections, 16 concurrent requests
+// opened and closed a connection for most of them, and parsing the schema
+// was half of the server's CPU (issue 18). The defaults: as many idle
+// connections as 8 per core (at least 16) are kept, idle ones closed after
+// 5 minutes; the number open is not capped, since readers do not block
+// each other in WAL mode and writers wait on SQLite's own lock (busy
+// timeout) rather than on the pool. A host lowers them with the *sql.DB
+// setters (db.DB.SetMaxIdleConns, …).
+func SQLitePool(procs int) (maxIdle int, idleTime time.Duration) {
+	return max(16, 8*procs), 5 * time.Minute
+}
+
 // OpenSQLite opens (creating it if needed) the SQLite database file at path
-// for concurrent use; see the package documentation for the settings. The
-// connection is checked before OpenSQLite returns.
+// for concurrent use, with the pool sized by SQLitePool; see the package
+// documentation for the settings. The connection is checked before
+// OpenSQLite returns.
 func OpenSQLite(ctx context.Context, path string) (*bun.DB, error) {
 	if path == "" {
 		return nil, errors.New("sqldb: empty SQLite path")
@@ -82,6 +99,9 @@ func OpenSQLite(ctx context.Context, path string) (*bun.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqldb: open sqlite %s: %w", path, err)
 	}
+	maxIdle, idleTime := SQLitePool(runtime.GOMAXPROCS(0))
+	sqldb.SetMaxIdleConns(maxIdle)
+	sqldb.SetConnMaxIdleTime(idleTime)
 	db := bun.NewDB(sqldb, sqlitedialect.New())
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()

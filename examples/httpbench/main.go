@@ -15,6 +15,10 @@
 //	    go run ./examples/server -db /tmp/bench.db -addr 127.0.0.1:8089 &
 //	go run ./examples/httpbench -url http://127.0.0.1:8089 -email bench@example.com -password 'bench password 1'
 //
+// -run selects scenarios by a regular expression over their names (load
+// phases are named "load: …"), e.g. -run 'detail' for the detail view
+// alone, sequential and under load.
+//
 // It prints a Markdown table per phase: median, p95 and max per scenario
 // (sequential), then requests per second, p50, p95 and p99 (load).
 package main
@@ -30,6 +34,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -49,7 +54,12 @@ func main() {
 	deep := flag.Int("deep", 1000, "page reached by cursor in the deep-page scenario")
 	common := flag.String("common", "mar", "a frequent keyword")
 	absent := flag.String("absent", "qzxjvw", "a keyword no user matches")
+	only := flag.String("run", "", "run only the scenarios whose name matches this regular `expression` (e.g. 'detail|healthz')")
 	flag.Parse()
+	sel, err := regexp.Compile(*only)
+	if err != nil {
+		log.Fatalf("-run: %v", err)
+	}
 
 	c := &client{base: strings.TrimRight(*base, "/"), http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conns + 4}}}
 	var login struct {
@@ -93,8 +103,9 @@ func main() {
 	}
 	fmt.Printf("samples: %d user IDs, %d rare keywords (e.g. %q), common %q, absent %q\n\n", len(ids), len(rare), rare[0], *common, *absent)
 
+	deepName := fmt.Sprintf("page %d by cursor", *deep)
 	cursor := ""
-	for range *deep - 1 {
+	for i := 0; i < *deep-1 && sel.MatchString(deepName); i++ {
 		var page listPage
 		p := "/admin/v1/users?limit=50"
 		if cursor != "" {
@@ -113,6 +124,9 @@ func main() {
 	fmt.Printf("| scenario (sequential, one keep-alive connection) | median | p95 | max | runs |\n| --- | ---: | ---: | ---: | ---: |\n")
 	r := rand.New(rand.NewPCG(7, 7))
 	seq := func(name string, n int, path func() string) {
+		if !sel.MatchString(name) {
+			return
+		}
 		for range *warmup {
 			c.mustGet(path())
 		}
@@ -128,7 +142,7 @@ func main() {
 	}
 	fixed := func(p string) func() string { return func() string { return p } }
 	seq("first page, no filter (50 rows)", *runs, fixed("/admin/v1/users"))
-	seq(fmt.Sprintf("page %d by cursor", *deep), *runs, fixed("/admin/v1/users?cursor="+url.QueryEscape(cursor)))
+	seq(deepName, *runs, fixed("/admin/v1/users?cursor="+url.QueryEscape(cursor)))
 	seq("last page (oldest users: the order reversed)", *runs, fixed("/admin/v1/users?dir=asc"))
 	seq("keyword: rare (email fragment of one user)", *runs, func() string { return "/admin/v1/users?q=" + url.QueryEscape(rare[r.IntN(len(rare))]) })
 	seq("keyword: absent", *runs, fixed("/admin/v1/users?q="+url.QueryEscape(*absent)))
@@ -148,6 +162,9 @@ func main() {
 
 	fmt.Printf("\n| load (%d connections, %v) | requests/s | p50 | p95 | p99 | errors |\n| --- | ---: | ---: | ---: | ---: | ---: |\n", *conns, *duration)
 	load := func(name string, path func(r *rand.Rand) string) {
+		if !sel.MatchString("load: " + name) {
+			return
+		}
 		var mu sync.Mutex
 		var all []time.Duration
 		var errs atomic.Int64
