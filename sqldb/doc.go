@@ -22,6 +22,11 @@
 //     whatever the busy timeout, because SQLite cannot upgrade its read lock
 //     while another connection holds the write lock.
 //
+// Its pool keeps 8 idle connections per core, at least 16 ([SQLitePool]),
+// and caps nothing: a new SQLite connection parses the whole schema at its
+// first statement, and with database/sql's 2 idle connections a burst of 16
+// requests reopened most of them (half of the server's CPU under load).
+//
 // Timestamps on SQLite are text in bun's format, always in UTC
 // ("2006-01-02 15:04:05.999999+00:00", the fraction trimmed of trailing
 // zeros). Because "+" sorts below "." and below every digit, text order is

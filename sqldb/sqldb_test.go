@@ -235,3 +235,47 @@ func TestOpenPostgresSimpleProtocol(t *testing.T) {
 		t.Fatal("the DSN's default_query_exec_mode=cache_statement was not honoured")
 	}
 }
+
+// TestOpenSQLiteKeepsIdleConnections: after 16 concurrent readers let go
+// of their connections, the pool keeps them for the next burst instead of
+// closing all but 2 (database/sql's default), which made every burst
+// reopen connections and parse the schema again.
+func TestOpenSQLiteKeepsIdleConnections(t *testing.T) {
+	t.Parallel()
+	if idle, idleTime := sqldb.SQLitePool(1); idle != 16 || idleTime <= 0 {
+		t.Errorf("1 core: %d idle, %v", idle, idleTime)
+	}
+	if idle, _ := sqldb.SQLitePool(4); idle != 32 {
+		t.Errorf("4 cores: %d idle", idle)
+	}
+	ctx := context.Background()
+	db, err := sqldb.OpenSQLite(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const n = 16
+	for burst := range 2 {
+		conns := make([]bun.Conn, n)
+		for i := range conns {
+			c, err := db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var one int
+			if err := c.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+				t.Fatal(err)
+			}
+			conns[i] = c
+		}
+		for _, c := range conns {
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st := db.DB.Stats()
+		if st.MaxIdleClosed != 0 || st.Idle != n {
+			t.Fatalf("burst %d: %d idle, %d closed for the idle limit; want %d idle, 0 closed", burst, st.Idle, st.MaxIdleClosed, n)
+		}
+	}
+}
