@@ -36,28 +36,39 @@ func NormalizeEmail(email string) string { return normalizeEmail(email) }
 // permission check and no audit record: the caller checks its own
 // permission and records its own audit entry (with its reason) in the
 // same transaction. System path (or the caller's own permission path): no
-// permission check here. Returns ErrNotFound, or a *ValidationError naming
-// kind.
-func (s *Service) RecordVerification(ctx context.Context, db bun.IDB, userID uuid.UUID, kind VerificationKind, verified bool, by *uuid.UUID) (*Verifications, error) {
+// permission check here. With [IfVersion] (an operator's edit guarded by
+// the version they read) the change is one version, and a flag already
+// as asked still claims the version. Returns ErrNotFound,
+// ErrStaleVersion, or a *ValidationError naming kind or version.
+func (s *Service) RecordVerification(ctx context.Context, db bun.IDB, userID uuid.UUID, kind VerificationKind, verified bool, by *uuid.UUID, opts ...WriteOption) (*Verifications, error) {
 	column := string(kind)
 	if kind != VerifyID && kind != VerifyEmail && kind != VerifyPhone {
 		return nil, invalid("kind", "oneof", "must be one of: id email phone")
 	}
+	wo := collectWriteOptions(opts)
 	var out *Verifications
 	err := inTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		u, err := getLiveUser(ctx, tx, userID)
 		if err != nil {
 			return err
 		}
+		expect, err := wo.expect(u)
+		if err != nil {
+			return err
+		}
 		v := map[VerificationKind]*Verification{VerifyID: &u.Verifications.ID, VerifyEmail: &u.Verifications.Email, VerifyPhone: &u.Verifications.Phone}[kind]
 		out = &u.Verifications
 		if v.Verified == verified && sameOperator(v.By, by) && v.At != nil {
-			return nil
+			return wo.claim(ctx, tx, u, expect)
 		}
 		now := s.clock()
 		*v = Verification{Verified: verified, At: &now, By: by}
 		u.UpdatedAt = now
-		return updateUserColumns(ctx, tx, u, u.Version, column+"_verified", column+"_verified_at", column+"_verified_by")
+		if err := updateUserColumns(ctx, tx, u, expect, column+"_verified", column+"_verified_at", column+"_verified_by"); err != nil {
+			return err
+		}
+		wo.report(u.Version)
+		return nil
 	})
 	return out, err
 }

@@ -77,10 +77,13 @@ func checkEvidence(reason, reference string, reasonRequired bool) (string, strin
 // an operator holding PermSetIDVerification, with evidence: the flag
 // records the operator, an IDVerificationRecord keeps the evidence, and
 // the audit log the change with its reason (ActionIDVerification).
+// With usermgmt.IfVersion (the version of the page the operator edited)
+// the change happens only at that version and is one version.
 //
-// Returns a *usermgmt.ValidationError naming reason or reference, a
-// *usermgmt.PermissionError, or usermgmt.ErrNotFound.
-func (s *Service) SetIDVerification(ctx context.Context, db bun.IDB, actor, userID uuid.UUID, ev IDEvidence) (*IDVerificationRecord, error) {
+// Returns a *usermgmt.ValidationError naming reason, reference or
+// version, a *usermgmt.PermissionError, usermgmt.ErrNotFound or
+// usermgmt.ErrStaleVersion.
+func (s *Service) SetIDVerification(ctx context.Context, db bun.IDB, actor, userID uuid.UUID, ev IDEvidence, opts ...usermgmt.WriteOption) (*IDVerificationRecord, error) {
 	reason, ref, err := checkEvidence(ev.Reason, ev.Reference, true)
 	if err != nil {
 		return nil, err
@@ -91,7 +94,7 @@ func (s *Service) SetIDVerification(ctx context.Context, db bun.IDB, actor, user
 		if err != nil {
 			return err
 		}
-		rec, err = s.recordID(ctx, tx, userID, ev.Verified, SourceOperator, reason, ref, &op.ID)
+		rec, err = s.recordID(ctx, tx, userID, ev.Verified, SourceOperator, reason, ref, &op.ID, opts...)
 		return err
 	})
 	return rec, err
@@ -131,12 +134,12 @@ func (s *Service) RecordProviderIDVerification(ctx context.Context, db bun.IDB, 
 	return rec, err
 }
 
-func (s *Service) recordID(ctx context.Context, tx bun.IDB, userID uuid.UUID, verified bool, source, reason, ref string, op *uuid.UUID) (*IDVerificationRecord, error) {
+func (s *Service) recordID(ctx context.Context, tx bun.IDB, userID uuid.UUID, verified bool, source, reason, ref string, op *uuid.UUID, opts ...usermgmt.WriteOption) (*IDVerificationRecord, error) {
 	u, err := s.liveUser(ctx, tx, userID)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.users.RecordVerification(ctx, tx, userID, usermgmt.VerifyID, verified, op); err != nil {
+	if _, err := s.users.RecordVerification(ctx, tx, userID, usermgmt.VerifyID, verified, op, opts...); err != nil {
 		return nil, err
 	}
 	id, err := uuid.NewV7()

@@ -204,6 +204,7 @@ func main() {
 	}
 	load("detail view (random user)", func(r *rand.Rand) string { return "/admin/v1/users/" + ids[r.IntN(len(ids))] })
 	load("first list page", func(*rand.Rand) string { return "/admin/v1/users" })
+	load("filtered list page, sorted by name", func(*rand.Rand) string { return filtered })
 	load("back-office page: users list (HTML)", func(*rand.Rand) string { return "/admin/users" })
 	load("GET /healthz (the floor)", func(*rand.Rand) string { return "/healthz" })
 }

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/userdesk/userdesk/usermgmt"
 	"github.com/userdesk/userdesk/verification"
 )
@@ -280,8 +278,8 @@ func (a *API) userIDVerificationSet(w http.ResponseWriter, r *http.Request, op *
 		return err
 	}
 	var rec *verification.IDVerificationRecord
-	version, err := a.versionedTx(r, op, verification.PermSetIDVerification, id, req.Version, func(ctx context.Context, tx bun.Tx) error {
-		rec, err = a.verification.SetIDVerification(ctx, tx, op.ID, id, req.IDEvidence)
+	version, err := a.versioned(r, req.Version, func(ctx context.Context, guard usermgmt.WriteOption) error {
+		rec, err = a.verification.SetIDVerification(ctx, a.db, op.ID, id, req.IDEvidence, guard)
 		return err
 	})
 	if err != nil {

@@ -412,9 +412,23 @@ func TestIDVerificationWithEvidence(t *testing.T) {
 		uid := e.register("Ada", "Lovelace", "ada@example.com", "", "offeror")
 		u := "/admin/v1/users/" + uid
 
-		rec := support.json("PUT", u+"/id-verification", map[string]any{"version": e.version(uid), "verified": true, "reason": "passport checked on a call", "reference": "KYC-4242"}, 200)
+		before := e.version(uid)
+		rec := support.json("PUT", u+"/id-verification", map[string]any{"version": before, "verified": true, "reason": "passport checked on a call", "reference": "KYC-4242"}, 200)
 		if rec["source"] != "operator" || rec["operator_id"] != supportID || rec["reference"] != "KYC-4242" || rec["version"] != float64(e.version(uid)) {
 			t.Fatalf("record: %v", rec)
+		}
+		// One change is one version, as for every other guarded write.
+		if after := e.version(uid); after != before+1 {
+			t.Fatalf("version %d → %d, want one step", before, after)
+		}
+		// Setting the flag it already has, with new evidence, still claims
+		// the version the operator read.
+		again := support.json("PUT", u+"/id-verification", map[string]any{"version": before + 1, "verified": true, "reason": "second look", "reference": "KYC-4243"}, 200)
+		if again["version"] != float64(before+2) || e.version(uid) != before+2 {
+			t.Fatalf("no-op set: %v, version %d", again, e.version(uid))
+		}
+		if st, _, _ := support.do("PUT", u+"/id-verification", map[string]any{"version": before + 1, "verified": true, "reason": "stale twin"}); st != 409 {
+			t.Fatalf("stale no-op set: %d", st)
 		}
 		d := support.json("GET", u, nil, 200)
 		id := d["verifications"].(map[string]any)["id"].(map[string]any)
@@ -422,8 +436,8 @@ func TestIDVerificationWithEvidence(t *testing.T) {
 			t.Fatalf("id flag: %v", id)
 		}
 		ev := support.json("GET", u+"/id-verification", nil, 200)["items"].([]any)
-		if len(ev) != 1 || ev[0].(map[string]any)["reason"] != "passport checked on a call" || ev[0].(map[string]any)["reference"] != "KYC-4242" ||
-			ev[0].(map[string]any)["source"] != "operator" || ev[0].(map[string]any)["operator_id"] != supportID || ev[0].(map[string]any)["at"] == nil {
+		if len(ev) != 2 || ev[1].(map[string]any)["reason"] != "passport checked on a call" || ev[1].(map[string]any)["reference"] != "KYC-4242" ||
+			ev[1].(map[string]any)["source"] != "operator" || ev[1].(map[string]any)["operator_id"] != supportID || ev[1].(map[string]any)["at"] == nil {
 			t.Fatalf("evidence: %v", ev)
 		}
 		// Clearing needs a reason too; a stale version is a conflict.
@@ -436,13 +450,13 @@ func TestIDVerificationWithEvidence(t *testing.T) {
 		}
 		support.json("PUT", u+"/id-verification", map[string]any{"version": e.version(uid), "verified": false, "reason": "document expired"}, 200)
 		hist := support.json("GET", u+"/id-verification", nil, 200)["items"].([]any)
-		if len(hist) != 2 || hist[0].(map[string]any)["verified"] != false || hist[0].(map[string]any)["reason"] != "document expired" {
+		if len(hist) != 3 || hist[0].(map[string]any)["verified"] != false || hist[0].(map[string]any)["reason"] != "document expired" {
 			t.Fatalf("history: %v", hist)
 		}
 		// The checkbox keeps working, without evidence.
 		support.json("PUT", u+"/verifications", map[string]any{"version": e.version(uid), "id": true}, 200)
 		d = support.json("GET", u, nil, 200)
-		if ev := support.json("GET", u+"/id-verification", nil, 200)["items"].([]any); d["verifications"].(map[string]any)["id"].(map[string]any)["verified"] != true || len(ev) != 2 {
+		if ev := support.json("GET", u+"/id-verification", nil, 200)["items"].([]any); d["verifications"].(map[string]any)["id"].(map[string]any)["verified"] != true || len(ev) != 3 {
 			t.Fatalf("after the checkbox: %v %v", d["verifications"], ev)
 		}
 		// Finance lacks the permission.

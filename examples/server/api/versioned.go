@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/google/uuid"
-	"github.com/uptrace/bun"
 	"github.com/userdesk/userdesk/usermgmt"
 )
 
@@ -26,27 +24,4 @@ func (a *API) versioned(r *http.Request, version int64, write func(ctx context.C
 		return 0, err
 	}
 	return after, nil
-}
-
-// versionedTx is versioned for a library write that takes no WriteOption
-// yet (verification.SetIDVerification): the version is claimed first in
-// the write's transaction (usermgmt.ClaimUserVersion, which checks perm
-// and locks the user), so the user's version moves by two, not one.
-func (a *API) versionedTx(r *http.Request, op *usermgmt.Operator, perm usermgmt.Permission, id uuid.UUID, version int64, write func(ctx context.Context, tx bun.Tx) error) (int64, error) {
-	if err := versionFromIfMatch(r, &version); err != nil {
-		return 0, err
-	}
-	var after int64
-	err := a.db.RunInTx(r.Context(), nil, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := a.users.ClaimUserVersion(ctx, tx, op.ID, perm, id, version); err != nil {
-			return err
-		}
-		if err := write(ctx, tx); err != nil {
-			return err
-		}
-		var err error
-		after, err = a.users.UserVersion(ctx, tx, id)
-		return err
-	})
-	return after, err
 }
