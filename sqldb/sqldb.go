@@ -18,6 +18,8 @@ import (
 	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
+
+	"github.com/userdesk/userdesk/internal/sqlitedrv"
 	"modernc.org/sqlite" // registers the "sqlite" database/sql driver
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -95,10 +97,11 @@ func OpenSQLite(ctx context.Context, path string) (*bun.DB, error) {
 	if path == "" {
 		return nil, errors.New("sqldb: empty SQLite path")
 	}
-	sqldb, err := sql.Open("sqlite", SQLiteDSN(path))
+	connector, err := sqlitedrv.Connector(SQLiteDSN(path), SQLiteBusyTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("sqldb: open sqlite %s: %w", path, err)
 	}
+	sqldb := sql.OpenDB(connector)
 	maxIdle, idleTime := SQLitePool(runtime.GOMAXPROCS(0))
 	sqldb.SetMaxIdleConns(maxIdle)
 	sqldb.SetConnMaxIdleTime(idleTime)

@@ -25,11 +25,16 @@ func (s *Service) ResolveOperatorSession(ctx context.Context, db bun.IDB, token 
 		return nil, ErrSessionInvalid
 	}
 	row := new(operatorRow)
-	err := db.NewSelect().Model(row).ColumnExpr("?TableAlias.*").
-		ColumnExpr(jsonList(db, "role", "userdesk_operator_roles", "operator_id")+" AS roles_json").
-		Join("JOIN userdesk_sessions AS s ON s.subject_id = ?TableAlias.id").
-		Where("s.token_hash = ?", hashToken(token)).Where("s.kind = ?", OperatorSession).
-		Where("s.expires_at > ?", s.clock()).Scan(ctx)
+	// The statement of every back-office request: compiled once per
+	// connection on SQLite (scanOne).
+	query := s.hot.text(db, "operator session", func() string {
+		return db.NewSelect().Model((*operatorRow)(nil)).ColumnExpr("?TableAlias.*").
+			ColumnExpr(jsonList(db, "role", "userdesk_operator_roles", "operator_id")+" AS roles_json").
+			Join("JOIN userdesk_sessions AS s ON s.subject_id = ?TableAlias.id").
+			Where("s.token_hash = ?", bun.Safe("?")).Where("s.kind = ?", bun.Safe("?")).
+			Where("s.expires_at > ?", bun.Safe("?")).String()
+	})
+	err := scanOne(ctx, db, query, row, hashToken(token), OperatorSession, s.clock())
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrSessionInvalid
 	}

@@ -63,6 +63,7 @@ type Service struct {
 	validate *validator.Validate
 	bankKeys *BankKeyring
 	denylist map[string]bool
+	hot      hotQueries
 
 	hooksMu       sync.RWMutex
 	passwordHooks []PasswordHook
