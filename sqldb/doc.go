@@ -22,6 +22,16 @@
 //     whatever the busy timeout, because SQLite cannot upgrade its read lock
 //     while another connection holds the write lock.
 //
+// Its connections take turns to write inside the process, first come
+// first served, before they ask SQLite for its one write lock: SQLite's
+// busy handler sleeps and retries, and under a steady stream of short
+// write transactions a waiter that keeps waking while the lock is held
+// again starves into SQLITE_BUSY. A write transaction or an autocommitted
+// statement waits at most [SQLiteBusyTimeout] for its turn, then fails
+// with an error whose Code is SQLITE_BUSY. They also keep the hottest
+// reads (the operator's session) compiled, with their arguments bound,
+// instead of compiling bun's text anew each time.
+//
 // Its pool keeps 8 idle connections per core, at least 16 ([SQLitePool]),
 // and caps nothing: a new SQLite connection parses the whole schema at its
 // first statement, and with database/sql's 2 idle connections a burst of 16
