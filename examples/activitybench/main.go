@@ -80,6 +80,7 @@ func main() {
 	flag.BoolVar(&c.randomTimes, "random-times", false, "load the recent events at random times within the last 30 days, in random order (the first benchmark's data), instead of in time order as they would have arrived")
 	flag.BoolVar(&c.keeper, "keeper", false, "add one old event of a user with no other, so that the old events' partition cannot be dropped whole and the pass deletes row by row")
 	flag.IntVar(&c.pruneBatch, "prune-batch", activity.DefaultPruneBatch, "PruneOptions.BatchSize")
+	partitionHours := flag.Int("partition-hours", 0, "Config.EventPartitionPeriod in hours (zero: the default, 7 days)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the ingest phase to this file")
 	flag.Parse()
 	if c.expired == 0 {
@@ -99,7 +100,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	act, err := activity.New(activity.Config{Users: users, MinAppVersion: "3.0.0"})
+	act, err := activity.New(activity.Config{Users: users, MinAppVersion: "3.0.0", EventPartitionPeriod: time.Duration(*partitionHours) * time.Hour})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -640,7 +641,9 @@ func sizes(ctx context.Context, db *bun.DB, d sqldb.Dialect) {
 	}
 	for _, t := range []string{"userdesk_events", "userdesk_reservations"} {
 		var table, indexes string
-		must(db.NewRaw("SELECT pg_size_pretty(pg_table_size(?)), pg_size_pretty(pg_indexes_size(?))", t, t).Scan(ctx, &table, &indexes))
+		// A partitioned table's size is its partitions'.
+		must(db.NewRaw(`SELECT pg_size_pretty(sum(pg_table_size(relid))), pg_size_pretty(sum(pg_indexes_size(relid)))
+			FROM pg_partition_tree(?::regclass)`, t).Scan(ctx, &table, &indexes))
 		fmt.Printf("%s: table %s, indexes %s\n", t, table, indexes)
 	}
 }

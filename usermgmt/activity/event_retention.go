@@ -64,7 +64,10 @@ func (r PruneReport) TotalDeleted() int64 {
 }
 
 // PruneEvents runs one retention pass, the job a host schedules (hourly,
-// nightly; concurrent passes are safe but pointless). For each event type
+// nightly; concurrent passes are safe but pointless). On PostgreSQL given a
+// *bun.DB, it first creates the events partitions ahead
+// (EnsureEventPartitions) and drops whole the partitions whose rows may all
+// go (see the package documentation, "Partitions"). For each event type
 // it walks the events older than the type's retention, oldest first, in
 // batches, and deletes those that have at least KeepEvents newer events of
 // the same user: each user's newest KeepEvents events are always kept,
