@@ -303,6 +303,9 @@ func (s *Service) dropPartitions(ctx context.Context, db *bun.DB, rep *PruneRepo
 		if !ok {
 			continue
 		}
+		if s.beforeDetach != nil {
+			s.beforeDetach(p.Name)
+		}
 		if err := detachPartition(ctx, db, p.Name); err != nil {
 			return fmt.Errorf("activity: prune partition %s: %w", p.Name, err)
 		}

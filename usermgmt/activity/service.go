@@ -57,8 +57,11 @@ type Service struct {
 	minApp     []int
 	minAppRaw  string
 	partPeriod time.Duration
-	now        func() time.Time
-	log        *slog.Logger
+	// beforeDetach, when set (tests), runs after a partition passed the
+	// first check and before it is detached.
+	beforeDetach func(partition string)
+	now          func() time.Time
+	log          *slog.Logger
 }
 
 // New checks cfg and returns a Service, after registering with cfg.Users
