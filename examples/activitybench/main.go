@@ -642,8 +642,9 @@ func sizes(ctx context.Context, db *bun.DB, d sqldb.Dialect) {
 	for _, t := range []string{"userdesk_events", "userdesk_reservations"} {
 		var table, indexes string
 		// A partitioned table's size is its partitions'.
-		must(db.NewRaw(`SELECT pg_size_pretty(sum(pg_table_size(relid))), pg_size_pretty(sum(pg_indexes_size(relid)))
-			FROM pg_partition_tree(?::regclass)`, t).Scan(ctx, &table, &indexes))
+		must(db.NewRaw(`SELECT pg_size_pretty(COALESCE(sum(pg_table_size(relid)), pg_table_size(?::regclass))),
+			pg_size_pretty(COALESCE(sum(pg_indexes_size(relid)), pg_indexes_size(?::regclass)))
+			FROM pg_partition_tree(?::regclass)`, t, t, t).Scan(ctx, &table, &indexes))
 		fmt.Printf("%s: table %s, indexes %s\n", t, table, indexes)
 	}
 }

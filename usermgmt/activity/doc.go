@@ -186,14 +186,22 @@
 // current partition's index on (user_id, …) fits in shared_buffers: about
 // 70 bytes per event, so a period of at most roughly a million events
 // with the default 128 MB. With 7-day partitions (2.1M events each) ingest
-// ran at 18,700 events/s, with 1-day partitions (333,000 each) at 51,600/s.
+// ran at 18,700 events/s, with 1-day partitions (333,000 each) at 51,600/s
+// (that run also had the live-users index below, and a lower load): the
+// user index read 3.5M blocks from outside shared_buffers in the first,
+// 92,000 in the second.
 // But reading a user's events probes every partition's index, and each
-// read plans every partition (bun sends each query as text): with 35
-// daily partitions the last 200 events of a random user took 6.6 ms
-// median against 1.3 ms with 9 weekly ones. The default is 7 days, for
-// reads; a host that ingests more than about a million events a week and
-// needs the ingest rate sets EventPartitionPeriod to 24 hours, or raises
-// shared_buffers (not measured here). Left open: merging old partitions
+// read plans every partition (bun sends each query as text): in a warm
+// session the last 200 events of a user took 0.3 ms (planning and
+// execution) over 8 weekly partitions and 1.05 ms over 34 daily ones,
+// and the first query of a new connection plans in tens of milliseconds
+// while PostgreSQL loads every partition's description. Security events
+// (logins) are kept 400 days, so every period of the last 400 days keeps
+// a partition: about 58 weekly ones, but 400 daily ones. The default is 7
+// days, for reads over a long history; a host that ingests more than
+// about a million events a week and needs the ingest rate sets
+// EventPartitionPeriod to 24 hours (and accepts the longer planning), or
+// raises shared_buffers (not measured here). Left open: merging old partitions
 // into fewer, larger ones (recent days small for ingest, old weeks or
 // months few for reads), and partitions that hold only a few users' last
 // events, which a long history with many inactive users would accumulate.
