@@ -80,6 +80,10 @@
 //     usermgmt/activity indexes (provider and provider id unique).
 //   - userdesk_events: the append-only log of users' interactions
 //     (usermgmt/activity; pruned by its retention job, never updated).
+//     On PostgreSQL it is partitioned by occurred_at: the partitions,
+//     named userdesk_events_pYYYYMMDD, are created and dropped by
+//     usermgmt/activity at run time, not by a migration;
+//     userdesk_events_default takes the rows no partition covers.
 //   - userdesk_devices: the devices linked to each user's account
 //     (usermgmt/activity); userdesk_sessions.device_id ties a user's
 //     session to one of them.

@@ -2,6 +2,7 @@ package migrations_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -151,6 +152,83 @@ func TestSearchColumnsRebuilt(t *testing.T) {
 		}
 		if text != "soren ostergaard soren@example.dk" || names != "soren ostergaard" || digits != "4512345678" || sortName != "ostergaard\x01soren" {
 			t.Fatalf("rebuilt columns: %q %q %q %q", text, names, digits, sortName)
+		}
+	})
+}
+
+// TestEventsPartitionedKeepsHistory: migrating a database that holds
+// events to the partitioned events table (20261204000101) keeps every
+// event (in the default partition on PostgreSQL), and rolling it back puts
+// them in one table again.
+func TestEventsPartitionedKeepsHistory(t *testing.T) {
+	t.Parallel()
+	dbtest.EachEmpty(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		all, err := migrations.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := migrate.NewMigrations()
+		for _, m := range all.Sorted() {
+			if m.Name < "20261204000101" {
+				old.Add(m)
+			}
+		}
+		m := migrate.NewMigrator(db, old, migrate.WithTableName(migrations.MigrationsTable),
+			migrate.WithLocksTableName(migrations.LocksTable), migrate.WithMarkAppliedOnSuccess(true))
+		if err := m.Init(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for i, at := range []string{"2026-11-01 10:00:00.000000+00:00", "2025-01-01 10:00:00.000000+00:00", "2026-12-01 09:00:00.000000+00:00"} {
+			if _, err := db.ExecContext(ctx, `INSERT INTO userdesk_events (id, user_id, occurred_at, received_at, type, channel, attributes, actor_kind)
+				VALUES (?, '01a2334a-b824-7d9e-9846-c8634370bc5e', ?, ?, 'app.tap', 'app', '{"screen":"home"}', 'user')`,
+				fmt.Sprintf("01a2334a-b824-7d9e-9846-c8634370bc%02d", i), at, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check := func(when string) {
+			t.Helper()
+			var n int
+			var attrs string
+			if err := db.QueryRowContext(ctx, "SELECT count(*), min(attributes) FROM userdesk_events WHERE user_id = '01a2334a-b824-7d9e-9846-c8634370bc5e'").Scan(&n, &attrs); err != nil {
+				t.Fatalf("%s: %v", when, err)
+			}
+			if n != 3 || attrs != `{"screen":"home"}` {
+				t.Fatalf("%s: %d events, %s", when, n, attrs)
+			}
+		}
+		d, err := sqldb.DialectOf(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("before")
+		if err := migrations.Up(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		check("partitioned")
+		if d == sqldb.Postgres {
+			var n int
+			if err := db.QueryRowContext(ctx, "SELECT count(*) FROM userdesk_events_default").Scan(&n); err != nil || n != 3 {
+				t.Fatalf("default partition: %d %v", n, err)
+			}
+		}
+		mm, err := migrations.NewMigrator(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := mm.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check("rolled back")
+		if d == sqldb.Postgres {
+			var kind string
+			if err := db.QueryRowContext(ctx, "SELECT relkind::text FROM pg_class WHERE oid = 'userdesk_events'::regclass").Scan(&kind); err != nil || kind != "r" {
+				t.Fatalf("after the rollback the events table is %q (%v)", kind, err)
+			}
 		}
 	})
 }

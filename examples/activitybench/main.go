@@ -58,7 +58,7 @@ type config struct {
 	users, events, expired, reservations int
 	batch, workers, runs                 int
 	pruneBatch                           int
-	inTx, ab                             bool
+	inTx, ab, randomTimes, keeper        bool
 }
 
 func main() {
@@ -77,7 +77,10 @@ func main() {
 	flag.IntVar(&c.runs, "runs", 300, "timed runs per read scenario")
 	flag.BoolVar(&c.inTx, "in-tx", false, "ingest each batch inside a transaction of the caller (RecordEvents' INSERT … SELECT path instead of COPY)")
 	flag.BoolVar(&c.ab, "ab", false, "alternate the two ingest paths batch by batch (COPY, then -in-tx's INSERT … SELECT) and report each one's batch latency, both under the same load")
+	flag.BoolVar(&c.randomTimes, "random-times", false, "load the recent events at random times within the last 30 days, in random order (the first benchmark's data), instead of in time order as they would have arrived")
+	flag.BoolVar(&c.keeper, "keeper", false, "add one old event of a user with no other, so that the old events' partition cannot be dropped whole and the pass deletes row by row")
 	flag.IntVar(&c.pruneBatch, "prune-batch", activity.DefaultPruneBatch, "PruneOptions.BatchSize")
+	partitionHours := flag.Int("partition-hours", 0, "Config.EventPartitionPeriod in hours (zero: the default, 7 days)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the ingest phase to this file")
 	flag.Parse()
 	if c.expired == 0 {
@@ -97,7 +100,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	act, err := activity.New(activity.Config{Users: users, MinAppVersion: "3.0.0"})
+	act, err := activity.New(activity.Config{Users: users, MinAppVersion: "3.0.0", EventPartitionPeriod: time.Duration(*partitionHours) * time.Hour})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -131,7 +134,21 @@ func main() {
 			must(err)
 			must(pprof.StartCPUProfile(f))
 		}
+		// The partitions of the history's two periods (120 days ago, the
+		// last 30 days) and the next ones, as a host creates them before
+		// loading a history.
+		start := time.Now()
+		old := time.Now().Add(-120 * 24 * time.Hour)
+		n1, err := act.EnsureEventPartitions(ctx, db, old.Add(-time.Duration(activity.KeepEvents)*time.Minute), old.Add(time.Minute))
+		must(err)
+		n2, err := act.EnsureEventPartitions(ctx, db, time.Now().Add(-30*24*time.Hour), time.Time{})
+		must(err)
+		if n1+n2 > 0 {
+			fmt.Printf("events partitions: %d created in %v\n", n1+n2, time.Since(start).Round(time.Millisecond))
+		}
+		before := serverStats(ctx, db, d)
 		ingest(ctx, act, db, c, ids, heavy)
+		printStats(ctx, db, d, before)
 		if *cpuProfile != "" {
 			pprof.StopCPUProfile()
 		}
@@ -263,20 +280,47 @@ func ingest(ctx context.Context, act *activity.Service, db *bun.DB, c config, id
 			}
 		}
 		old := now.Add(-120 * 24 * time.Hour)
-		n := 0
-		for _, u := range heavy {
-			for i := 0; i < activity.KeepEvents && n < c.events; i++ {
-				emit(event(r, u, "app.tap", old.Add(-time.Duration(i)*time.Minute)))
-				emit(event(r, u, interactionTypes[r.IntN(len(interactionTypes))], now.Add(-time.Duration(r.Int64N(int64(30*24*time.Hour))))))
-				n += 2
+		if c.randomTimes {
+			n := 0
+			for _, u := range heavy {
+				for i := 0; i < activity.KeepEvents && n < c.events; i++ {
+					emit(event(r, u, "app.tap", old.Add(-time.Duration(i)*time.Minute)))
+					emit(event(r, u, interactionTypes[r.IntN(len(interactionTypes))], now.Add(-time.Duration(r.Int64N(int64(30*24*time.Hour))))))
+					n += 2
+				}
 			}
-		}
-		for ; n < c.events; n++ {
-			typ := interactionTypes[r.IntN(len(interactionTypes))]
-			if r.IntN(50) == 0 {
-				typ = "auth.login"
+			for ; n < c.events; n++ {
+				emit(event(r, ids[r.IntN(len(ids))], randomType(r), now.Add(-time.Duration(r.Int64N(int64(30*24*time.Hour))))))
 			}
-			emit(event(r, ids[r.IntN(len(ids))], typ, now.Add(-time.Duration(r.Int64N(int64(30*24*time.Hour))))))
+		} else {
+			// In time order, as the events would have arrived: first the
+			// heavy users' old taps (120 days ago, one per minute back
+			// from there, oldest first), then the last 30 days evenly,
+			// each event of a random user, the heavy users getting their
+			// 200 recent ones among them.
+			oldTaps := min(len(heavy)*activity.KeepEvents, c.events/2)
+			for i := 0; i < oldTaps; i++ {
+				u := heavy[i%len(heavy)]
+				k := activity.KeepEvents - 1 - i/len(heavy)
+				emit(event(r, u, "app.tap", old.Add(-time.Duration(k)*time.Minute)))
+			}
+			recent := c.events - oldTaps
+			if c.keeper {
+				emit(event(r, ids[len(ids)-1], "app.tap", old))
+				recent--
+			}
+			heavyLeft := oldTaps
+			start := now.Add(-30 * 24 * time.Hour)
+			step := 30 * 24 * time.Hour / time.Duration(max(recent, 1))
+			for i := 0; i < recent; i++ {
+				t := start.Add(time.Duration(i) * step)
+				if heavyLeft > 0 && r.IntN(recent-i) < heavyLeft {
+					heavyLeft--
+					emit(event(r, heavy[heavyLeft%len(heavy)], interactionTypes[r.IntN(len(interactionTypes))], t))
+					continue
+				}
+				emit(event(r, ids[r.IntN(len(ids))], randomType(r), t))
+			}
 		}
 		if len(batch) > 0 {
 			batches <- batch
@@ -356,6 +400,61 @@ func ingest(ctx context.Context, act *activity.Service, db *bun.DB, c config, id
 			fmt.Printf("  -ab %s: %d batches, latency median %v, p95 %v, max %v\n", name, len(abLat[i]), p[0], p[1], p[2])
 		}
 	}
+}
+
+func randomType(r *rand.Rand) string {
+	if r.IntN(50) == 0 {
+		return "auth.login"
+	}
+	return interactionTypes[r.IntN(len(interactionTypes))]
+}
+
+// stats are the server-wide WAL and buffer counters (every database of
+// the server: other benchmarks running at the same time count too).
+type stats struct {
+	at                                  time.Time
+	walRecords, walFPI, walBytes        int64
+	walBuffersFull                      int64
+	ckptTimed, ckptReq                  int64
+	bufCheckpoint, bufClean, bufBackend int64
+}
+
+func serverStats(ctx context.Context, db *bun.DB, d sqldb.Dialect) stats {
+	st := stats{at: time.Now()}
+	if d != sqldb.Postgres {
+		return st
+	}
+	must(db.QueryRowContext(ctx, "SELECT wal_records, wal_fpi, wal_bytes::bigint, wal_buffers_full FROM pg_stat_wal").
+		Scan(&st.walRecords, &st.walFPI, &st.walBytes, &st.walBuffersFull))
+	must(db.QueryRowContext(ctx, "SELECT checkpoints_timed, checkpoints_req, buffers_checkpoint, buffers_clean, buffers_backend FROM pg_stat_bgwriter").
+		Scan(&st.ckptTimed, &st.ckptReq, &st.bufCheckpoint, &st.bufClean, &st.bufBackend))
+	return st
+}
+
+// printStats prints what the ingest cost the server: WAL (full-page
+// images), checkpoints, buffers written, and each events index's reads.
+func printStats(ctx context.Context, db *bun.DB, d sqldb.Dialect, b stats) {
+	if d != sqldb.Postgres {
+		return
+	}
+	a := serverStats(ctx, db, d)
+	fmt.Printf("  server during ingest (all databases): WAL %d MB, %d records, %d full-page images (%.0f%% of records), %d wal_buffers_full; checkpoints %d timed + %d requested; buffers written by checkpoints %d, bgwriter %d, backends %d (8 KB each)\n",
+		(a.walBytes-b.walBytes)>>20, a.walRecords-b.walRecords, a.walFPI-b.walFPI, 100*float64(a.walFPI-b.walFPI)/float64(max(a.walRecords-b.walRecords, 1)),
+		a.walBuffersFull-b.walBuffersFull, a.ckptTimed-b.ckptTimed, a.ckptReq-b.ckptReq, a.bufCheckpoint-b.bufCheckpoint, a.bufClean-b.bufClean, a.bufBackend-b.bufBackend)
+	rows, err := db.QueryContext(ctx, `SELECT COALESCE((SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = indexrelid), indexrelname::text), sum(idx_blks_read), sum(idx_blks_hit),
+		sum(pg_relation_size(indexrelid)) FROM pg_statio_user_indexes WHERE relname LIKE 'userdesk\_events%' GROUP BY 1 ORDER BY 1`)
+	must(err)
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var read, hit, size int64
+		must(rows.Scan(&name, &read, &hit, &size))
+		fmt.Printf("  index %s: %d MB, blocks read %d, hit %d\n", name, size>>20, read, hit)
+	}
+	must(rows.Err())
+	var parts int
+	must(db.QueryRowContext(ctx, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'userdesk_events'::regclass").Scan(&parts))
+	fmt.Printf("  events partitions: %d\n", parts)
 }
 
 // seedReservations bulk-inserts reservations: 150 for each booker across
@@ -481,8 +580,8 @@ func prune(ctx context.Context, act *activity.Service, db *bun.DB, c config, ids
 	close(stop)
 	during := wait()
 	must(err)
-	fmt.Printf("\nretention pass: %d deleted of %d expired examined in %v (%.0f deleted/s, %d batches of %d), complete %v\n",
-		rep.TotalDeleted(), rep.Examined, el.Round(time.Millisecond), float64(rep.TotalDeleted())/el.Seconds(), rep.Batches, c.pruneBatch, rep.Complete)
+	fmt.Printf("\nretention pass: %d deleted of %d expired examined in %v (%.0f deleted/s, %d partitions dropped whole, %d batches of %d), complete %v\n",
+		rep.TotalDeleted(), rep.Examined, el.Round(time.Millisecond), float64(rep.TotalDeleted())/el.Seconds(), rep.PartitionsDropped, rep.Batches, c.pruneBatch, rep.Complete)
 	for _, x := range []struct {
 		name string
 		lat  []time.Duration
@@ -542,7 +641,10 @@ func sizes(ctx context.Context, db *bun.DB, d sqldb.Dialect) {
 	}
 	for _, t := range []string{"userdesk_events", "userdesk_reservations"} {
 		var table, indexes string
-		must(db.NewRaw("SELECT pg_size_pretty(pg_table_size(?)), pg_size_pretty(pg_indexes_size(?))", t, t).Scan(ctx, &table, &indexes))
+		// A partitioned table's size is its partitions'.
+		must(db.NewRaw(`SELECT pg_size_pretty(COALESCE(sum(pg_table_size(relid)), pg_table_size(?::regclass))),
+			pg_size_pretty(COALESCE(sum(pg_indexes_size(relid)), pg_indexes_size(?::regclass)))
+			FROM pg_partition_tree(?::regclass)`, t, t, t).Scan(ctx, &table, &indexes))
 		fmt.Printf("%s: table %s, indexes %s\n", t, table, indexes)
 	}
 }

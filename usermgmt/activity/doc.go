@@ -10,7 +10,9 @@
 // (every method takes a bun.IDB), revocations go to usermgmt's audit log,
 // and erasure runs inside usermgmt.Service.EraseUser through an OnErase
 // hook that New registers. Its tables are userdesk_reservations,
-// userdesk_events and userdesk_devices (migration 20261201000401), and a
+// userdesk_events and userdesk_devices (migration 20261201000401; events
+// partitioned by time on PostgreSQL since 20261204000101, see
+// "Partitions"), and a
 // nullable userdesk_sessions.device_id column ties a user's session to a
 // device (migration 20261201000402, usermgmt's StartDeviceSession,
 // TieSessionToDevice and EndDeviceSessions).
@@ -134,6 +136,83 @@
 // rows); on SQLite each batch holds the write lock for its few
 // milliseconds. The pass also deletes the events of users erased within
 // ErasedSweepWindow: an event ingested while its user's erasure committed.
+//
+// # Partitions
+//
+// On PostgreSQL the events table is partitioned by time (migration
+// 20261204000101): one range partition of occurred_at per period
+// (Config.EventPartitionPeriod, default DefaultEventPartitionPeriod, 7
+// days from Monday 00:00 UTC), and a default partition for whatever no
+// partition covers (the history held before the migration, events older
+// than the oldest partition, a period nobody created). Events arrive in
+// time order, so a batch lands in the newest partition, whose indexes stay
+// about one period's size however large the table grows: the index on
+// (user_id, occurred_at, id) takes each event at a random place, and
+// once that index is far larger than shared_buffers every insert reads
+// and writes back a page of it (issue 16: 58,000 events/s at 2M events,
+// 20,000/s at 10M, unpartitioned). The primary key is (id,
+// occurred_at), as PostgreSQL requires of a partitioned table's unique
+// keys.
+//
+// EnsureEventPartitions creates the partitions of a time range, by default
+// the current period and EventPartitionsAhead after it; PruneEvents runs
+// it first, so a daily or weekly retention job keeps partitions ahead of
+// ingest. A host runs it at startup too (right after the migration, before
+// ingest starts: it moves the current period's rows out of the default
+// partition, under a lock that holds inserts for that time) and before
+// loading a history, with the history's range. A new partition of the
+// current or a past period is attached under an ACCESS EXCLUSIVE lock on
+// the events table, had within 50 ms (retried): an insert routed to the
+// default partition before the attach would fail after it otherwise.
+// Partitions further ahead are attached without stopping inserts.
+//
+// PruneEvents then drops whole partitions: one whose every row is older
+// than its type's retention and whose every user has KeepEvents events
+// after the partition's end (so none of its rows is among its user's
+// newest KeepEvents) is detached, checked again now that nothing can be
+// inserted into it, and dropped; if an event arrived for it in between,
+// its rows go back into the table (the default partition) instead. The
+// detach cannot be CONCURRENTLY beside a default partition: it takes an
+// ACCESS EXCLUSIVE lock on the events table for a catalogue change, waits
+// at most 50 ms for it (inserts queue behind it meanwhile) and retries.
+// Partitions that hold some user's last events stay, and the row-by-row
+// pass prunes them as before (each delete bounded by occurred_at, so it
+// touches one partition). Dropping whole partitions needs a *bun.DB; in a
+// bun.Tx the pass is row by row only.
+//
+// The period is a trade between ingest and reads, measured at issue 16's
+// size (10,000,000 events over 30 days, 1,000,000 users, PostgreSQL
+// defaults: BENCHMARKS.md, "activity"). Ingest stays fast while the
+// current partition's index on (user_id, …) fits in shared_buffers: about
+// 70 bytes per event, so a period of at most roughly a million events
+// with the default 128 MB. With 7-day partitions (2.1M events each) ingest
+// ran at 18,700 events/s, with 1-day partitions (333,000 each) at 51,600/s
+// (that run also had the live-users index below, and a lower load): the
+// user index read 3.5M blocks from outside shared_buffers in the first,
+// 92,000 in the second.
+// But reading a user's events probes every partition's index, and each
+// read plans every partition (bun sends each query as text): in a warm
+// session the last 200 events of a user took 0.3 ms (planning and
+// execution) over 8 weekly partitions and 1.05 ms over 34 daily ones,
+// and the first query of a new connection plans in tens of milliseconds
+// while PostgreSQL loads every partition's description. Security events
+// (logins) are kept 400 days, so every period of the last 400 days keeps
+// a partition: about 58 weekly ones, but 400 daily ones. The default is 7
+// days, for reads over a long history; a host that ingests more than
+// about a million events a week and needs the ingest rate sets
+// EventPartitionPeriod to 24 hours (and accepts the longer planning), or
+// raises shared_buffers (not measured here). Left open: merging old partitions
+// into fewer, larger ones (recent days small for ingest, old weeks or
+// months few for reads), and partitions that hold only a few users' last
+// events, which a long history with many inactive users would accumulate.
+//
+// RecordEvents' check of a batch's users (SELECT id … WHERE id =
+// ANY(…) AND deleted_at IS NULL) reads a partial index of the live users'
+// ids (migration 20261204000102), by an index-only scan, instead of one
+// page of the wide users table per user of the batch (at a million
+// users, 2,000 ids: 329 pages read from outside shared_buffers without
+// it, 1 with it and 53 heap fetches). SQLite has no partitioning;
+// its events table is clustered by user (WITHOUT ROWID) and stays so.
 //
 // # Devices
 //

@@ -46,7 +46,10 @@ type PruneReport struct {
 	// ErasedSwept counts events of erased users deleted (events that
 	// arrived while their user was being erased).
 	ErasedSwept int64 `json:"erased_swept"`
-	Batches     int   `json:"batches"`
+	// PartitionsDropped counts the events partitions dropped whole
+	// (PostgreSQL; their rows count in Deleted and Examined).
+	PartitionsDropped int `json:"partitions_dropped"`
+	Batches           int `json:"batches"`
 	// Complete is false when MaxBatches or the context stopped the pass.
 	Complete bool `json:"complete"`
 }
@@ -61,7 +64,10 @@ func (r PruneReport) TotalDeleted() int64 {
 }
 
 // PruneEvents runs one retention pass, the job a host schedules (hourly,
-// nightly; concurrent passes are safe but pointless). For each event type
+// nightly; concurrent passes are safe but pointless). On PostgreSQL given a
+// *bun.DB, it first creates the events partitions ahead
+// (EnsureEventPartitions) and drops whole the partitions whose rows may all
+// go (see the package documentation, "Partitions"). For each event type
 // it walks the events older than the type's retention, oldest first, in
 // batches, and deletes those that have at least KeepEvents newer events of
 // the same user: each user's newest KeepEvents events are always kept,
@@ -112,6 +118,14 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 			"erased_swept", rep.ErasedSwept, "batches", rep.Batches, "complete", rep.Complete && err == nil)
 		return rep, err
 	}
+	if x, ok := db.(*bun.DB); ok {
+		if _, err := s.EnsureEventPartitions(ctx, x, time.Time{}, time.Time{}); err != nil {
+			return finish(fmt.Errorf("activity: prune: %w", err))
+		}
+		if err := s.dropPartitions(ctx, x, &rep, now); err != nil {
+			return finish(fmt.Errorf("activity: prune: %w", err))
+		}
+	}
 	for _, name := range s.typeNames {
 		cutoff := now.Add(-s.types[name].Retention)
 		var afterAt *time.Time
@@ -136,7 +150,7 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 			if len(cands) == 0 {
 				break
 			}
-			last := cands[len(cands)-1]
+			first, last := cands[0], cands[len(cands)-1]
 			afterAt, afterID = &last.OccurredAt, last.ID
 			ids := make([]uuid.UUID, len(cands))
 			for i, c := range cands {
@@ -151,7 +165,10 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 			// newer ones; so the newest KeepEvents of a user are never
 			// among the deleted, whatever runs concurrently.
 			var doomed []uuid.UUID
+			// The bounds on occurred_at keep each statement to the
+			// partitions the batch lies in.
 			if err := db.NewSelect().Model((*Event)(nil)).Column("id").Where("id IN (?)", bun.List(ids)).
+				Where("occurred_at BETWEEN ? AND ?", first.OccurredAt, last.OccurredAt).
 				Where(`EXISTS (SELECT 1 FROM userdesk_events AS n WHERE n.user_id = event.user_id
 					AND (n.occurred_at, n.id) > (event.occurred_at, event.id)
 					LIMIT 1 OFFSET ?)`, KeepEvents-1).Scan(ctx, &doomed); err != nil {
@@ -160,7 +177,8 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 			var n int64
 			if len(doomed) > 0 {
 				err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-					res, err := tx.NewDelete().Model((*Event)(nil)).Where("id IN (?)", bun.List(doomed)).Exec(ctx)
+					res, err := tx.NewDelete().Model((*Event)(nil)).Where("id IN (?)", bun.List(doomed)).
+						Where("occurred_at BETWEEN ? AND ?", first.OccurredAt, last.OccurredAt).Exec(ctx)
 					if err != nil {
 						return err
 					}
@@ -188,15 +206,23 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 		if stop() {
 			return finish(ctx.Err())
 		}
-		var late []uuid.UUID
-		if err := db.NewRaw(`SELECT e.id FROM userdesk_events AS e JOIN userdesk_users AS u ON u.id = e.user_id
-			WHERE u.deleted_at IS NOT NULL AND u.deleted_at >= ? LIMIT ?`, now.Add(-ErasedSweepWindow), batch).Scan(ctx, &late); err != nil {
+		var late []struct {
+			ID         uuid.UUID `bun:"id"`
+			OccurredAt time.Time `bun:"occurred_at"`
+		}
+		if err := db.NewRaw(`SELECT e.id, e.occurred_at FROM userdesk_events AS e JOIN userdesk_users AS u ON u.id = e.user_id
+			WHERE u.deleted_at IS NOT NULL AND u.deleted_at >= ? ORDER BY e.occurred_at LIMIT ?`, now.Add(-ErasedSweepWindow), batch).Scan(ctx, &late); err != nil {
 			return finish(fmt.Errorf("activity: prune erased: %w", err))
 		}
 		var n int64
 		if len(late) > 0 {
+			ids := make([]uuid.UUID, len(late))
+			for i, l := range late {
+				ids[i] = l.ID
+			}
 			err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-				res, err := tx.NewDelete().Model((*Event)(nil)).Where("id IN (?)", bun.List(late)).Exec(ctx)
+				res, err := tx.NewDelete().Model((*Event)(nil)).Where("id IN (?)", bun.List(ids)).
+					Where("occurred_at BETWEEN ? AND ?", late[0].OccurredAt, late[len(late)-1].OccurredAt).Exec(ctx)
 				if err != nil {
 					return err
 				}

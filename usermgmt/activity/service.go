@@ -32,6 +32,13 @@ type Config struct {
 	// (Device.Outdated), compared number by number ("1.10.0" > "1.9.3").
 	// Empty means no device is outdated.
 	MinAppVersion string
+	// EventPartitionPeriod is the time range of one partition of the
+	// events table on PostgreSQL (see the package documentation,
+	// "Partitions"): a whole number of hours. Zero means
+	// DefaultEventPartitionPeriod (7 days, Monday to Monday UTC). Keep
+	// it once partitions exist: a period that overlaps an existing
+	// partition in part is left to the default partition.
+	EventPartitionPeriod time.Duration
 	// Now is the clock. Nil means time.Now. Times are stored in UTC at
 	// microsecond precision.
 	Now func() time.Time
@@ -44,13 +51,17 @@ type Config struct {
 // once per usermgmt.Service with New; it holds no database handle (every
 // method takes a bun.IDB) and is safe for concurrent use.
 type Service struct {
-	users     *usermgmt.Service
-	types     map[string]EventType
-	typeNames []string
-	minApp    []int
-	minAppRaw string
-	now       func() time.Time
-	log       *slog.Logger
+	users      *usermgmt.Service
+	types      map[string]EventType
+	typeNames  []string
+	minApp     []int
+	minAppRaw  string
+	partPeriod time.Duration
+	// beforeDetach, when set (tests), runs after a partition passed the
+	// first check and before it is detached.
+	beforeDetach func(partition string)
+	now          func() time.Time
+	log          *slog.Logger
 }
 
 // New checks cfg and returns a Service, after registering with cfg.Users
@@ -60,7 +71,8 @@ type Service struct {
 //
 // Returns an error for a missing Users, a permission of this package that
 // Users does not know, a bad or duplicate event type, a retention for an
-// unknown type, or a malformed MinAppVersion.
+// unknown type, a malformed MinAppVersion, or an EventPartitionPeriod
+// that is not a whole number of hours.
 func New(cfg Config) (*Service, error) {
 	if cfg.Users == nil {
 		return nil, errors.New("activity: config: Users is required")
@@ -70,7 +82,13 @@ func New(cfg Config) (*Service, error) {
 			return nil, fmt.Errorf("activity: config: usermgmt does not know permission %q: pass activity.Permissions() in usermgmt.Config.Permissions", d.Permission)
 		}
 	}
-	s := &Service{users: cfg.Users, now: cfg.Now, log: cfg.Logger, minAppRaw: cfg.MinAppVersion}
+	s := &Service{users: cfg.Users, now: cfg.Now, log: cfg.Logger, minAppRaw: cfg.MinAppVersion, partPeriod: cfg.EventPartitionPeriod}
+	if s.partPeriod == 0 {
+		s.partPeriod = DefaultEventPartitionPeriod
+	}
+	if s.partPeriod < time.Hour || s.partPeriod%time.Hour != 0 {
+		return nil, errors.New("activity: config: EventPartitionPeriod must be a whole number of hours")
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -1,0 +1,1 @@
+DROP INDEX userdesk_users_live_id_idx;

@@ -1,0 +1,2 @@
+-- Nothing to do on SQLite (see the up migration).
+SELECT 1;
