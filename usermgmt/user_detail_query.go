@@ -66,19 +66,7 @@ type userDetailRead struct {
 // in one statement. Returns ErrNotFound.
 func selectUserDetail(ctx context.Context, db bun.IDB, id uuid.UUID) (*userDetailRead, error) {
 	row := new(userDetailRow)
-	err := db.NewSelect().Model(row).ColumnExpr("?TableAlias.*").
-		ColumnExpr(jsonList(db, "role", "userdesk_user_roles", "user_id")+" AS roles_json").
-		ColumnExpr(jsonList(db, "language", "userdesk_user_languages", "user_id")+" AS langs_json").
-		ColumnExpr(jsonGuests(db)+" AS guests_json").
-		ColumnExpr(jsonCategories(db)+" AS categories_json").
-		ColumnExpr("b.key_id AS bank_key_id, b.sealed AS bank_sealed, b.updated_at AS bank_updated_at").
-		ColumnExpr("st.currency AS st_currency, st.asker_percent AS st_asker_percent, st.asker_fixed AS st_asker_fixed").
-		ColumnExpr("st.offeror_percent AS st_offeror_percent, st.offeror_fixed AS st_offeror_fixed").
-		ColumnExpr("st.default_user_status AS st_default_user_status, st.platform_mode AS st_platform_mode").
-		ColumnExpr("st.version AS st_version, st.updated_at AS st_updated_at").
-		Join("LEFT JOIN userdesk_bank_accounts AS b ON b.user_id = ?TableAlias.id").
-		Join("LEFT JOIN userdesk_platform_settings AS st ON st.id = 1").
-		Where("?TableAlias.id = ?", id).Scan(ctx)
+	err := userDetailQuery(db, row, id).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -120,4 +108,21 @@ func selectUserDetail(ctx context.Context, db bun.IDB, id uuid.UUID) (*userDetai
 		}
 	}
 	return out, nil
+}
+
+// userDetailQuery is the statement of selectUserDetail, scanned into row.
+func userDetailQuery(db bun.IDB, row *userDetailRow, id uuid.UUID) *bun.SelectQuery {
+	return db.NewSelect().Model(row).ColumnExpr("?TableAlias.*").
+		ColumnExpr(jsonList(db, "role", "userdesk_user_roles", "user_id")+" AS roles_json").
+		ColumnExpr(jsonList(db, "language", "userdesk_user_languages", "user_id")+" AS langs_json").
+		ColumnExpr(jsonGuests(db)+" AS guests_json").
+		ColumnExpr(jsonCategories(db)+" AS categories_json").
+		ColumnExpr("b.key_id AS bank_key_id, b.sealed AS bank_sealed, b.updated_at AS bank_updated_at").
+		ColumnExpr("st.currency AS st_currency, st.asker_percent AS st_asker_percent, st.asker_fixed AS st_asker_fixed").
+		ColumnExpr("st.offeror_percent AS st_offeror_percent, st.offeror_fixed AS st_offeror_fixed").
+		ColumnExpr("st.default_user_status AS st_default_user_status, st.platform_mode AS st_platform_mode").
+		ColumnExpr("st.version AS st_version, st.updated_at AS st_updated_at").
+		Join("LEFT JOIN userdesk_bank_accounts AS b ON b.user_id = ?TableAlias.id").
+		Join("LEFT JOIN userdesk_platform_settings AS st ON st.id = 1").
+		Where("?TableAlias.id = ?", id)
 }
