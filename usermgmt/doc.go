@@ -191,16 +191,16 @@
 //     audited without the password, and the host is told through
 //     [Service.OnPasswordSet].
 //
-// [Service.GetUserDetail] reads all of it in three statements after the
-// permission check: the user with roles, languages, the sealed bank record
-// and the platform settings the fee card resolves against (one SELECT,
-// JSON aggregation for the lists, LEFT JOINs for the rest), the guests
-// with their roles, and the categories. A back-office request needs one
-// more: [Service.ResolveOperatorSession] reads the session, the operator
-// and its roles (hence its permissions) in one statement, and
+// [Service.GetUserDetail] reads all of it in one statement after the
+// permission check: the user with roles, languages, the guests with their
+// roles and the categories (JSON aggregation subqueries), the sealed bank
+// record and the platform settings the fee card resolves against (LEFT
+// JOINs). A back-office request needs one more:
+// [Service.ResolveOperatorSession] reads the session, the operator and its
+// roles (hence its permissions) in one statement, and
 // [Service.WithOperator] hands that operator to the request's library
 // calls, whose [Service.Authorize] then checks it without reading it
-// again — the detail request is four statements in all. The operator is
+// again — the detail request is two statements in all. The operator is
 // the one of the request's start; a deactivation that commits meanwhile
 // applies from the next request. examples/server/api pins the statement
 // count of every authenticated route (TestRouteStatementCounts).

@@ -212,6 +212,10 @@ func selectGuests(ctx context.Context, db bun.IDB, where string, arg any) ([]Gue
 			return nil, err
 		}
 		g.CreatedAt, g.UpdatedAt = g.CreatedAt.UTC(), g.UpdatedAt.UTC()
+		if g.AcceptedAt != nil {
+			at := g.AcceptedAt.UTC()
+			g.AcceptedAt = &at
+		}
 		gs = append(gs, g)
 	}
 	return gs, nil

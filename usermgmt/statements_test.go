@@ -48,8 +48,8 @@ func TestStatementCounts(t *testing.T) {
 			run  func() error
 		}{
 			{"GetUser", 2, func() error { _, err := s.GetUser(ctx, db, support, u.ID); return err }},
-			{"GetUserDetail", 4, func() error { _, err := s.GetUserDetail(ctx, db, support, u.ID); return err }},
-			{"GetUserDetail, operator in the context", 3, func() error { _, err := s.GetUserDetail(opCtx, db, support, u.ID); return err }},
+			{"GetUserDetail", 2, func() error { _, err := s.GetUserDetail(ctx, db, support, u.ID); return err }},
+			{"GetUserDetail, operator in the context", 1, func() error { _, err := s.GetUserDetail(opCtx, db, support, u.ID); return err }},
 			{"ResolveOperatorSession", 1, func() error { _, err := s.ResolveOperatorSession(ctx, db, token); return err }},
 			{"ListGuests", 3, func() error { _, err := s.ListGuests(ctx, db, support, u.ID); return err }},
 			{"ListUsers", 2, func() error {

@@ -13,13 +13,17 @@ import (
 )
 
 // userDetailRow is a user read for the detail view in one statement: the
-// user with roles and languages, the sealed bank record (LEFT JOIN, NULL
-// when there is none) and the platform settings the fee card resolves
-// against (the one settings row, joined).
+// user with roles, languages, guests (with their roles) and categories,
+// the sealed bank record (LEFT JOIN, NULL when there is none) and the
+// platform settings the fee card resolves against (the one settings row,
+// joined).
 type userDetailRow struct {
 	User      `bun:",extend"`
 	RolesJSON string `bun:"roles_json,scanonly"`
 	LangsJSON string `bun:"langs_json,scanonly"`
+	// GuestsJSON and CategoriesJSON are jsonGuests and jsonCategories.
+	GuestsJSON     string `bun:"guests_json,scanonly"`
+	CategoriesJSON string `bun:"categories_json,scanonly"`
 	// RoleMask and LanguageKeys are the list's filter columns on
 	// PostgreSQL (migration 20261203000401): "u.*" reads them, triggers
 	// keep them, the package neither uses nor writes them here.
@@ -48,14 +52,71 @@ type sealedBank struct {
 	UpdatedAt time.Time
 }
 
+// userDetailRead is what selectUserDetail reads.
+type userDetailRead struct {
+	User       *User
+	Settings   *Settings
+	Bank       *sealedBank // nil when the user has none
+	Guests     []Guest     // in clear, oldest first
+	Categories []Category  // by name
+}
+
 // selectUserDetail reads a live (not erased) user with roles, languages,
-// the sealed bank record (nil when none) and the platform settings, in
-// one statement. Returns ErrNotFound.
-func selectUserDetail(ctx context.Context, db bun.IDB, id uuid.UUID) (*User, *Settings, *sealedBank, error) {
+// guests, categories, the sealed bank record and the platform settings,
+// in one statement. Returns ErrNotFound.
+func selectUserDetail(ctx context.Context, db bun.IDB, id uuid.UUID) (*userDetailRead, error) {
 	row := new(userDetailRow)
-	err := db.NewSelect().Model(row).ColumnExpr("?TableAlias.*").
+	err := userDetailQuery(db, row, id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("usermgmt: get user: %w", err)
+	}
+	u := &row.User
+	if u.Deleted() {
+		return nil, ErrNotFound
+	}
+	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	if u.Roles, err = decodeList[Role](row.RolesJSON); err != nil {
+		return nil, err
+	}
+	if u.SpokenLanguages, err = decodeList[string](row.LangsJSON); err != nil {
+		return nil, err
+	}
+	out := &userDetailRead{User: u}
+	if out.Guests, err = decodeGuests(row.GuestsJSON); err != nil {
+		return nil, err
+	}
+	if out.Categories, err = decodeCategories(row.CategoriesJSON); err != nil {
+		return nil, err
+	}
+	if row.StCurrency == nil || row.StDefaultUserStatus == nil || row.StPlatformMode == nil || row.StVersion == nil || row.StUpdatedAt == nil {
+		return nil, fmt.Errorf("usermgmt: platform settings: %w", ErrNotFound)
+	}
+	out.Settings = &Settings{
+		ID: 1, Currency: *row.StCurrency,
+		AskerPercent: row.StAskerPercent, AskerFixed: row.StAskerFixed,
+		OfferorPercent: row.StOfferorPercent, OfferorFixed: row.StOfferorFixed,
+		DefaultUserStatus: *row.StDefaultUserStatus, PlatformMode: *row.StPlatformMode,
+		Version: *row.StVersion, UpdatedAt: row.StUpdatedAt.UTC(),
+	}
+	if row.BankKeyID != nil {
+		out.Bank = &sealedBank{KeyID: *row.BankKeyID, Sealed: row.BankSealed}
+		if row.BankUpdatedAt != nil {
+			out.Bank.UpdatedAt = *row.BankUpdatedAt
+		}
+	}
+	return out, nil
+}
+
+// userDetailQuery is the statement of selectUserDetail, scanned into row.
+func userDetailQuery(db bun.IDB, row *userDetailRow, id uuid.UUID) *bun.SelectQuery {
+	return db.NewSelect().Model(row).ColumnExpr("?TableAlias.*").
 		ColumnExpr(jsonList(db, "role", "userdesk_user_roles", "user_id")+" AS roles_json").
 		ColumnExpr(jsonList(db, "language", "userdesk_user_languages", "user_id")+" AS langs_json").
+		ColumnExpr(jsonGuests(db)+" AS guests_json").
+		ColumnExpr(jsonCategories(db)+" AS categories_json").
 		ColumnExpr("b.key_id AS bank_key_id, b.sealed AS bank_sealed, b.updated_at AS bank_updated_at").
 		ColumnExpr("st.currency AS st_currency, st.asker_percent AS st_asker_percent, st.asker_fixed AS st_asker_fixed").
 		ColumnExpr("st.offeror_percent AS st_offeror_percent, st.offeror_fixed AS st_offeror_fixed").
@@ -63,40 +124,5 @@ func selectUserDetail(ctx context.Context, db bun.IDB, id uuid.UUID) (*User, *Se
 		ColumnExpr("st.version AS st_version, st.updated_at AS st_updated_at").
 		Join("LEFT JOIN userdesk_bank_accounts AS b ON b.user_id = ?TableAlias.id").
 		Join("LEFT JOIN userdesk_platform_settings AS st ON st.id = 1").
-		Where("?TableAlias.id = ?", id).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("usermgmt: get user: %w", err)
-	}
-	u := &row.User
-	if u.Deleted() {
-		return nil, nil, nil, ErrNotFound
-	}
-	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
-	if u.Roles, err = decodeList[Role](row.RolesJSON); err != nil {
-		return nil, nil, nil, err
-	}
-	if u.SpokenLanguages, err = decodeList[string](row.LangsJSON); err != nil {
-		return nil, nil, nil, err
-	}
-	if row.StCurrency == nil || row.StDefaultUserStatus == nil || row.StPlatformMode == nil || row.StVersion == nil || row.StUpdatedAt == nil {
-		return nil, nil, nil, fmt.Errorf("usermgmt: platform settings: %w", ErrNotFound)
-	}
-	st := &Settings{
-		ID: 1, Currency: *row.StCurrency,
-		AskerPercent: row.StAskerPercent, AskerFixed: row.StAskerFixed,
-		OfferorPercent: row.StOfferorPercent, OfferorFixed: row.StOfferorFixed,
-		DefaultUserStatus: *row.StDefaultUserStatus, PlatformMode: *row.StPlatformMode,
-		Version: *row.StVersion, UpdatedAt: row.StUpdatedAt.UTC(),
-	}
-	var bank *sealedBank
-	if row.BankKeyID != nil {
-		bank = &sealedBank{KeyID: *row.BankKeyID, Sealed: row.BankSealed}
-		if row.BankUpdatedAt != nil {
-			bank.UpdatedAt = *row.BankUpdatedAt
-		}
-	}
-	return u, st, bank, nil
+		Where("?TableAlias.id = ?", id)
 }

@@ -90,43 +90,32 @@ func (s *Service) GetUserDetail(ctx context.Context, db bun.IDB, actor, id uuid.
 // userDetail builds the detail view of user id for op, already
 // authorized.
 func (s *Service) userDetail(ctx context.Context, db bun.IDB, op *Operator, id uuid.UUID) (*UserDetail, error) {
-	u, settings, bank, err := selectUserDetail(ctx, db, id)
+	r, err := selectUserDetail(ctx, db, id)
 	if err != nil {
 		return nil, err
 	}
+	u := r.User
 	clear := s.seesPersonalData(op)
-	d := &UserDetail{User: u, FullName: u.FullName(), Guests: []Guest{}, Categories: []Category{}}
-	schedule, mode, err := fees.Resolve(settings.StandardFees(), u.Fees)
+	d := &UserDetail{User: u, FullName: u.FullName(), Guests: r.Guests, Categories: r.Categories}
+	schedule, mode, err := fees.Resolve(r.Settings.StandardFees(), u.Fees)
 	if err != nil {
 		return nil, err
 	}
 	d.Fees = &UserFees{Override: u.Fees, Schedule: schedule, Mode: mode}
 	if !clear {
 		u.maskPersonal()
+		for i := range d.Guests {
+			d.Guests[i].maskPersonal()
+		}
 	}
-	if bank != nil {
-		acct, err := s.openBankAccount(id, bank.KeyID, bank.Sealed, bank.UpdatedAt)
+	if r.Bank != nil {
+		acct, err := s.openBankAccount(id, r.Bank.KeyID, r.Bank.Sealed, r.Bank.UpdatedAt)
 		if err != nil {
 			return nil, err
 		}
 		acct.mask()
 		d.BankAccount = acct
 	}
-	gs, err := listGuests(ctx, db, "owner_id = ?", id)
-	if err != nil {
-		return nil, err
-	}
-	for i := range gs {
-		if !clear {
-			gs[i].maskPersonal()
-		}
-		d.Guests = append(d.Guests, gs[i])
-	}
-	cats, err := s.UserCategories(ctx, db, id)
-	if err != nil {
-		return nil, err
-	}
-	d.Categories = append(d.Categories, cats...)
 	return d, nil
 }
 
