@@ -64,9 +64,14 @@ type userDetailRead struct {
 // selectUserDetail reads a live (not erased) user with roles, languages,
 // guests, categories, the sealed bank record and the platform settings,
 // in one statement. Returns ErrNotFound.
-func selectUserDetail(ctx context.Context, db bun.IDB, id uuid.UUID) (*userDetailRead, error) {
+func selectUserDetail(ctx context.Context, db bun.IDB, hot *hotQueries, id uuid.UUID) (*userDetailRead, error) {
 	row := new(userDetailRow)
-	err := userDetailQuery(db, row, id).Scan(ctx)
+	// The detail view's statement: compiled once per connection on SQLite
+	// (scanOne).
+	query := hot.text(db, "user detail", func() string {
+		return userDetailQuery(db, (*userDetailRow)(nil), bun.Safe("?")).String()
+	})
+	err := scanOne(ctx, db, query, row, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -111,7 +116,7 @@ func selectUserDetail(ctx context.Context, db bun.IDB, id uuid.UUID) (*userDetai
 }
 
 // userDetailQuery is the statement of selectUserDetail, scanned into row.
-func userDetailQuery(db bun.IDB, row *userDetailRow, id uuid.UUID) *bun.SelectQuery {
+func userDetailQuery(db bun.IDB, row *userDetailRow, id any) *bun.SelectQuery {
 	return db.NewSelect().Model(row).ColumnExpr("?TableAlias.*").
 		ColumnExpr(jsonList(db, "role", "userdesk_user_roles", "user_id")+" AS roles_json").
 		ColumnExpr(jsonList(db, "language", "userdesk_user_languages", "user_id")+" AS langs_json").

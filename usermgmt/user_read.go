@@ -90,7 +90,7 @@ func (s *Service) GetUserDetail(ctx context.Context, db bun.IDB, actor, id uuid.
 // userDetail builds the detail view of user id for op, already
 // authorized.
 func (s *Service) userDetail(ctx context.Context, db bun.IDB, op *Operator, id uuid.UUID) (*UserDetail, error) {
-	r, err := selectUserDetail(ctx, db, id)
+	r, err := selectUserDetail(ctx, db, &s.hot, id)
 	if err != nil {
 		return nil, err
 	}
