@@ -13,12 +13,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 
+	"github.com/userdesk/userdesk/internal/pgxdrv"
 	"github.com/userdesk/userdesk/internal/sqlitedrv"
 	"modernc.org/sqlite" // registers the "sqlite" database/sql driver
 	sqlite3 "modernc.org/sqlite/lib"
@@ -178,16 +178,20 @@ func openPostgresPool(ctx context.Context, dsn string) (*sql.DB, error) {
 // statements paid it. The simple protocol sends the text once and reads the
 // rows, one round trip; arguments a caller passes to database/sql directly
 // are quoted by pgx (it requires standard_conforming_strings, PostgreSQL's
-// default since 9.1).
+// default since 9.1). The few statements of every request are the
+// exception: they run prepared, once per connection (internal/pgxdrv).
 func openPostgresDB(dsn string) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, err
 	}
-	if !strings.Contains(dsn, "default_query_exec_mode") {
+	hot := pgx.QueryExecModeCacheStatement
+	if strings.Contains(dsn, "default_query_exec_mode") {
+		hot = cfg.DefaultQueryExecMode
+	} else {
 		cfg.DefaultQueryExecMode = PostgresQueryExecMode
 	}
-	return stdlib.OpenDB(*cfg), nil
+	return sql.OpenDB(pgxdrv.Connector(*cfg, hot)), nil
 }
 
 // PostgresQueryExecMode is how OpenPostgres's connections send statements

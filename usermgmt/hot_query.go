@@ -4,48 +4,85 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
+	"github.com/userdesk/userdesk/internal/pgxdrv"
 	"github.com/userdesk/userdesk/internal/sqlitedrv"
 )
 
 // hotQueries holds the text of the statements that run on every request
 // (the operator's session, the detail view's user), built once per
-// dialect with ? where their arguments go.
+// dialect and way of passing arguments.
 type hotQueries struct{ m sync.Map } // key: hotKey, value: string
 
 type hotKey struct {
 	name    string
 	dialect string
+	mode    bindMode
 }
 
-// text returns the statement name for db's dialect, building it with
-// build on first use.
-func (h *hotQueries) text(db bun.IDB, name string, build func() string) string {
-	k := hotKey{name, db.Dialect().Name().String()}
+// bindMode is how scanOne hands a hot statement its arguments.
+type bindMode int
+
+const (
+	// bindInline: bun writes them into the text (a host's own pool).
+	bindInline bindMode = iota
+	// bindSQLite: bound to the connection's compiled statement
+	// (internal/sqlitedrv).
+	bindSQLite
+	// bindPostgres: bound to a statement prepared once per connection
+	// (internal/pgxdrv), $1, $2, … in the text.
+	bindPostgres
+)
+
+func modeOf(db bun.IDB) bindMode {
+	sdb := db.NewSelect().DB().DB
+	switch {
+	case sqlitedrv.Supports(sdb):
+		return bindSQLite
+	case pgxdrv.Supports(sdb):
+		return bindPostgres
+	}
+	return bindInline
+}
+
+// text returns the statement name for db, building it with build on first
+// use; build writes arg(n) where the n-th argument (from 1) goes.
+func (h *hotQueries) text(db bun.IDB, name string, build func(arg func(n int) bun.Safe) string) string {
+	mode := modeOf(db)
+	k := hotKey{name, db.Dialect().Name().String(), mode}
 	if q, ok := h.m.Load(k); ok {
 		return q.(string)
 	}
-	q := build()
+	arg := func(int) bun.Safe { return bun.Safe("?") }
+	if mode == bindPostgres {
+		arg = func(n int) bun.Safe { return bun.Safe("$" + strconv.Itoa(n)) }
+	}
+	q := build(arg)
 	h.m.Store(k, q)
 	return q
 }
 
-// scanOne runs the hot statement query (? for each argument) and scans its
-// one row into dest; no row is sql.ErrNoRows. On a SQLite database opened by
-// sqldb the statement is compiled once per connection and its arguments
-// bound (internal/sqlitedrv); elsewhere bun writes the arguments into the
-// text, as for every other statement. Both go through bun's query hooks.
+// scanOne runs the hot statement query (text of hotQueries.text, args in
+// order) and scans its one row into dest; no row is sql.ErrNoRows. On a
+// database opened by sqldb the statement is compiled (SQLite) or prepared
+// (PostgreSQL) once per connection and its arguments bound
+// (internal/sqlitedrv, internal/pgxdrv); elsewhere bun writes the
+// arguments into the text, as for every other statement. Every path goes
+// through bun's query hooks.
 func scanOne(ctx context.Context, db bun.IDB, query string, dest any, args ...any) error {
 	bdb := db.NewSelect().DB()
 	var rows *sql.Rows
 	var err error
-	if sqlitedrv.Supports(bdb.DB) {
+	switch modeOf(db) {
+	case bindSQLite:
 		bound := make([]any, len(args))
 		for i, a := range args {
 			if bound[i], err = boundValue(bdb, a); err != nil {
@@ -53,7 +90,15 @@ func scanOne(ctx context.Context, db bun.IDB, query string, dest any, args ...an
 			}
 		}
 		rows, err = db.QueryContext(sqlitedrv.With(ctx, query, bound...), query)
-	} else {
+	case bindPostgres:
+		bound := make([]any, len(args))
+		for i, a := range args {
+			if bound[i], err = boundValue(bdb, a); err != nil {
+				return err
+			}
+		}
+		rows, err = db.QueryContext(pgxdrv.With(ctx, query, bound...), query)
+	default:
 		rows, err = db.QueryContext(ctx, query, args...)
 	}
 	if err != nil {
@@ -73,7 +118,8 @@ func scanOne(ctx context.Context, db bun.IDB, query string, dest any, args ...an
 }
 
 // boundValue is arg as the driver value that compares like the literal bun
-// would have written: SQLite keeps UUIDs and times as text in bun's format.
+// would have written: SQLite keeps UUIDs and times as text in bun's format;
+// PostgreSQL takes the UUID's text and the time itself.
 func boundValue(db *bun.DB, arg any) (any, error) {
 	switch v := arg.(type) {
 	case string:
@@ -81,6 +127,9 @@ func boundValue(db *bun.DB, arg any) (any, error) {
 	case uuid.UUID:
 		return v.String(), nil
 	case time.Time:
+		if db.Dialect().Name() == dialect.PG {
+			return v, nil
+		}
 		return strings.Trim(string(db.Dialect().AppendTime(nil, v)), "'"), nil
 	case SessionKind:
 		return string(v), nil

@@ -26,13 +26,13 @@ func (s *Service) ResolveOperatorSession(ctx context.Context, db bun.IDB, token 
 	}
 	row := new(operatorRow)
 	// The statement of every back-office request: compiled once per
-	// connection on SQLite (scanOne).
-	query := s.hot.text(db, "operator session", func() string {
+	// connection (scanOne).
+	query := s.hot.text(db, "operator session", func(arg func(int) bun.Safe) string {
 		return db.NewSelect().Model((*operatorRow)(nil)).ColumnExpr("?TableAlias.*").
 			ColumnExpr(jsonList(db, "role", "userdesk_operator_roles", "operator_id")+" AS roles_json").
 			Join("JOIN userdesk_sessions AS s ON s.subject_id = ?TableAlias.id").
-			Where("s.token_hash = ?", bun.Safe("?")).Where("s.kind = ?", bun.Safe("?")).
-			Where("s.expires_at > ?", bun.Safe("?")).String()
+			Where("s.token_hash = ?", arg(1)).Where("s.kind = ?", arg(2)).
+			Where("s.expires_at > ?", arg(3)).String()
 	})
 	err := scanOne(ctx, db, query, row, hashToken(token), OperatorSession, s.clock())
 	if errors.Is(err, sql.ErrNoRows) {

@@ -66,10 +66,9 @@ type userDetailRead struct {
 // in one statement. Returns ErrNotFound.
 func selectUserDetail(ctx context.Context, db bun.IDB, hot *hotQueries, id uuid.UUID) (*userDetailRead, error) {
 	row := new(userDetailRow)
-	// The detail view's statement: compiled once per connection on SQLite
-	// (scanOne).
-	query := hot.text(db, "user detail", func() string {
-		return userDetailQuery(db, (*userDetailRow)(nil), bun.Safe("?")).String()
+	// The detail view's statement: compiled once per connection (scanOne).
+	query := hot.text(db, "user detail", func(arg func(int) bun.Safe) string {
+		return userDetailQuery(db, (*userDetailRow)(nil), arg(1)).String()
 	})
 	err := scanOne(ctx, db, query, row, id)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -18,6 +18,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"github.com/userdesk/userdesk/internal/pgxdrv"
 	"github.com/userdesk/userdesk/migrations"
 	"github.com/userdesk/userdesk/sqldb"
 )
@@ -46,7 +47,8 @@ func (s *pgServer) connect(name string) *bun.DB {
 	cfg := s.config.Copy()
 	cfg.Database = name
 	cfg.DefaultQueryExecMode = sqldb.PostgresQueryExecMode // as sqldb.OpenPostgres
-	db := stdlib.OpenDB(*cfg)
+	// The hot statements prepared, as sqldb.OpenPostgres runs them.
+	db := sql.OpenDB(pgxdrv.Connector(*cfg, pgx.QueryExecModeCacheStatement))
 	// The pool a host gets from sqldb.OpenPostgres: many tests run at
 	// once against one server, and an unbounded pool per test database
 	// exhausts its max_connections.

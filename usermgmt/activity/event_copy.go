@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 )
 
@@ -48,7 +47,7 @@ func copyEvents(ctx context.Context, db bun.IDB, rows []Event, attrs []string) (
 		return 0, false, nil
 	}
 	err = conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
+		sc, ok := dc.(interface{ Conn() *pgx.Conn }) // pgx's, or sqldb's wrapper of it
 		if !ok {
 			return nil
 		}

@@ -230,7 +230,7 @@ func TestRecordEventsDuringErase(t *testing.T) {
 
 // TestRecordEventsQueryExecModes runs the COPY path on connections whose
 // DSN picks each of pgx's query exec modes (a host behind PgBouncer asks
-// for simple_protocol or exec).
+// for simple_protocol or exec), and checks that it was COPY.
 func TestRecordEventsQueryExecModes(t *testing.T) {
 	t.Parallel()
 	base := dbtest.Postgres(t)
@@ -268,10 +268,18 @@ func TestRecordEventsQueryExecModes(t *testing.T) {
 			batch[j].OccurredAt = batch[j].OccurredAt.Add(-time.Duration(i) * time.Hour)
 		}
 		batch = append(batch, mixedBatch(gone.ID, e.admin, 20)...)
-		n, err := e.act.RecordEvents(e.ctx, db, batch)
+		// COPY runs on the pgx connection, where bun's hooks do not see
+		// it: a statement they count is the INSERT … SELECT fallback,
+		// taken when the driver connection is not (or no longer reaches)
+		// pgx's.
+		counted, qc := dbtest.CountQueries(db)
+		n, err := e.act.RecordEvents(e.ctx, counted, batch)
 		_ = db.Close()
 		if err != nil || n != 150 {
 			t.Fatalf("%s: %d %v", mode, n, err)
+		}
+		if c := qc.Count(); c != 0 {
+			t.Fatalf("%s: %d statements through bun: the batch did not go through COPY", mode, c)
 		}
 	}
 	if c := count(t, base, "SELECT count(*) FROM userdesk_events WHERE user_id = ?", u.ID); c != 5*150 {

@@ -34,7 +34,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/fees"
@@ -296,7 +295,7 @@ func copyPostgres(ctx context.Context, db *bun.DB, gen *Generator, n int, progre
 	}
 	defer conn.Close()
 	return conn.Raw(func(dc any) error {
-		pc := dc.(*stdlib.Conn).Conn()
+		pc := dc.(interface{ Conn() *pgx.Conn }).Conn() // pgx's, or sqldb's wrapper of it
 		for start := 0; start < n; start += copyBatch {
 			end := min(start+copyBatch, n)
 			users := make([][]any, 0, end-start)
