@@ -117,7 +117,12 @@ func TestAutoLink(t *testing.T) {
 			if l.Status != thirdparty.StatusUnlinked || l.RetryAt == nil || l.Attempts != 1 {
 				t.Fatalf("link %+v", l)
 			}
-			// A login before the retry is due does not call SevenRooms.
+			// A login before the retry is due does not call SevenRooms. The
+			// abandoned request is recorded when its handler notices the
+			// client went away, so wait for that before counting.
+			if !w.fake.WaitIdle(10 * time.Second) {
+				t.Fatal("the abandoned request is still being served")
+			}
 			n := len(w.fake.Requests())
 			if _, err := w.svc.AutoLink(ctx, db, u.ID); err != nil || len(w.fake.Requests()) != n {
 				t.Fatalf("login jumped the retry queue: %v", err)

@@ -127,6 +127,10 @@ type Server struct {
 	auths     int
 	release   chan struct{}
 	updatedAt map[string]time.Time
+	// inflight counts requests being served; idle is signalled when it
+	// drops to zero.
+	inflight int
+	idle     *sync.Cond
 }
 
 // New starts a fake; it is closed when the test ends.
@@ -171,6 +175,7 @@ func NewServer(cfg Config) *Server {
 		cfg: cfg, tokens: map[string]time.Time{}, profiles: map[string]*sevenrooms.Profile{},
 		nextID: 5066549580791808 + servers.Add(1)<<20, release: make(chan struct{}), updatedAt: map[string]time.Time{},
 	}
+	s.idle = sync.NewCond(&s.mu)
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -230,6 +235,27 @@ func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.requests)
+}
+
+// WaitIdle blocks until no request is being served, or until d has
+// passed, and reports whether the fake is idle. A request that a client gave
+// up on (a hanging one, say) is recorded in Requests only once its handler
+// has returned, so a test that counts requests after a client-side timeout
+// waits here first.
+func (s *Server) WaitIdle(d time.Duration) bool {
+	timer := time.AfterFunc(d, func() {
+		s.mu.Lock()
+		s.idle.Broadcast()
+		s.mu.Unlock()
+	})
+	defer timer.Stop()
+	deadline := time.Now().Add(d)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.inflight > 0 && time.Now().Before(deadline) {
+		s.idle.Wait()
+	}
+	return s.inflight == 0
 }
 
 // Auths is how many successful authentications the fake answered.
@@ -361,6 +387,17 @@ type answer struct {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.inflight++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inflight--
+		if s.inflight == 0 {
+			s.idle.Broadcast()
+		}
+		s.mu.Unlock()
+	}()
 	prefix := "/api-ext/" + s.cfg.Version + "/"
 	path := strings.TrimPrefix(r.URL.Path, prefix)
 	a := s.route(r, path, !strings.HasPrefix(r.URL.Path, prefix))
