@@ -360,6 +360,21 @@
 // own, and it was not measured with the columns; the category filter
 // probes userdesk_user_categories on both.
 //
+// The hot statements — the operator's session, the detail view's user,
+// and a list page without a keyword, a date range or a category — are
+// compiled (SQLite) or prepared (PostgreSQL) once per connection when the
+// database was opened by sqldb: their values are bound as arguments
+// (internal/sqlitedrv, internal/pgxdrv), so SQLite's compile and
+// PostgreSQL's parse and plan are paid once per connection, not on every
+// request. A list page's text then depends only on the filters' shape and
+// the page size; its cursor is the bound argument. Keywords, dates and
+// category IDs are values an operator types or picks freely, so their
+// pages stay one-off text, written in full by bun: caching them would
+// crowd each connection's cache (32 statements on SQLite, pgx's LRU of
+// 512 on PostgreSQL) with statements used once. Every such statement
+// still runs through bun (its query hooks, and sqldb.Replicas for the
+// list), and a database opened some other way gets bun's inlined text.
+//
 // # Exports
 //
 // [Service.ExportUsers] writes the current search (same keyword, filters

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/schema"
 
 	"github.com/userdesk/userdesk/internal/pgxdrv"
 	"github.com/userdesk/userdesk/internal/sqlitedrv"
@@ -135,4 +136,64 @@ func boundValue(db *bun.DB, arg any) (any, error) {
 		return string(v), nil
 	}
 	return nil, fmt.Errorf("usermgmt: no bound form for %T", arg)
+}
+
+// hotParams numbers the arguments of a bun statement that is to run
+// through the per-connection statement cache: bun writes a placeholder for
+// each (param) instead of its value, so that every request with the same
+// shape (the same filters, say, with another cursor) gives the same text.
+// A nil *hotParams passes values through for bun to write into the text.
+type hotParams struct {
+	mode bindMode
+	args []any
+}
+
+// param returns what to hand bun for v: v itself without p, else a
+// placeholder for the next argument.
+func (p *hotParams) param(v any) any {
+	if p == nil {
+		return v
+	}
+	p.args = append(p.args, v)
+	return hotParam{n: len(p.args), pg: p.mode == bindPostgres}
+}
+
+// hotParam is the placeholder of the n-th argument: $n on PostgreSQL, ?n
+// on SQLite (numbered, so that the order in which bun writes them does not
+// matter). It writes the same text each time bun formats the statement.
+type hotParam struct {
+	n  int
+	pg bool
+}
+
+// AppendQuery implements schema.QueryAppender.
+func (h hotParam) AppendQuery(_ schema.QueryGen, b []byte) ([]byte, error) {
+	if h.pg {
+		b = append(b, '$')
+	} else {
+		b = append(b, '?')
+	}
+	return strconv.AppendInt(b, int64(h.n), 10), nil
+}
+
+// bindHot returns ctx carrying args (of p) for the statement q, for a
+// database of modeOf bindSQLite or bindPostgres: the connection that runs
+// q's exact text binds them. q is then run through bun as usual (Scan), so
+// its query hooks and a read replica resolver (sqldb.Replicas) apply.
+func bindHot(ctx context.Context, db bun.IDB, q bun.Query, p *hotParams) (context.Context, error) {
+	bdb := db.NewSelect().DB()
+	text, err := q.AppendQuery(bdb.QueryGen(), nil)
+	if err != nil {
+		return nil, err
+	}
+	bound := make([]any, len(p.args))
+	for i, a := range p.args {
+		if bound[i], err = boundValue(bdb, a); err != nil {
+			return nil, err
+		}
+	}
+	if p.mode == bindPostgres {
+		return pgxdrv.With(ctx, string(text), bound...), nil
+	}
+	return sqlitedrv.With(ctx, string(text), bound...), nil
 }

@@ -97,6 +97,9 @@ type listQuery struct {
 	// ftsDriven is true when the statement reads the FTS5 matches itself
 	// (count): where then adds no membership test.
 	ftsDriven bool
+	// hot, while selectQuery runs for a page that goes through the
+	// statement cache (fetch), numbers the cursor's values as arguments.
+	hot *hotParams
 }
 
 // listKey is a position in the list: the last row's sort key and UID.
@@ -162,8 +165,34 @@ func (lq *listQuery) keyOf(r *listRecord) listKey {
 }
 
 // fetch reads up to n rows after lq.after.
+//
+// A page without a keyword, a date range or a category is a statement
+// whose text depends only on the filters' shape and the page size (its
+// cursor, the one value that changes from page to page, is bound as an
+// argument): on a database opened by sqldb it is compiled (SQLite) or
+// prepared (PostgreSQL) once per connection, as the detail view's is
+// (scanOne), which saves SQLite's compile and PostgreSQL's parse and plan
+// on every page. Keywords, dates and category IDs are values an operator
+// types or picks freely: their statements stay one-off text (bun writes
+// them in), so they do not crowd the per-connection caches.
 func (lq *listQuery) fetch(ctx context.Context, db bun.IDB, n int) ([]listRecord, error) {
 	recs := make([]listRecord, 0, n)
+	q := lq.q
+	mode := modeOf(db)
+	if n <= MaxListLimit+1 && !lq.hasKW && q.CreatedFrom == nil && q.CreatedTo == nil && q.CategoryID == nil && mode != bindInline {
+		lq.hot = &hotParams{mode: mode}
+		sq := lq.selectQuery(db, &recs, n)
+		p := lq.hot
+		lq.hot = nil
+		bctx, err := bindHot(ctx, db, sq, p)
+		if err != nil {
+			return nil, fmt.Errorf("usermgmt: list users: %w", err)
+		}
+		if err := sq.Scan(bctx); err != nil {
+			return nil, fmt.Errorf("usermgmt: list users: %w", err)
+		}
+		return recs, nil
+	}
 	if err := lq.selectQuery(db, &recs, n).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("usermgmt: list users: %w", err)
 	}
@@ -201,7 +230,7 @@ func (lq *listQuery) selectQuery(db bun.IDB, dest *[]listRecord, n int) *bun.Sel
 		if lq.q.Dir == Asc {
 			op = ">"
 		}
-		sq = sq.Where("("+lq.sortCol+", u.id) "+op+" (?, ?)", key, k.id)
+		sq = sq.Where("("+lq.sortCol+", u.id) "+op+" (?, ?)", lq.hot.param(key), lq.hot.param(k.id))
 	}
 	sq = sq.OrderExpr(lq.sortCol + dir).OrderExpr("u.id" + dir).Limit(int64(n))
 	if !page {
