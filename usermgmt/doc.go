@@ -364,7 +364,7 @@
 // and a list page without a keyword, a date range or a category — are
 // compiled (SQLite) or prepared (PostgreSQL) once per connection when the
 // database was opened by sqldb: their values are bound as arguments
-// (internal/sqlitedrv, internal/pgxdrv), so SQLite's compile and
+// (internal/hotsql), so SQLite's compile and
 // PostgreSQL's parse and plan are paid once per connection, not on every
 // request. A list page's text then depends only on the filters' shape and
 // the page size; its cursor is the bound argument. Keywords, dates and

@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun/dialect"
 
 	"github.com/userdesk/userdesk/fees"
+	"github.com/userdesk/userdesk/internal/hotsql"
 )
 
 // SQL of the users list. The statements read the same on both dialects:
@@ -99,7 +100,7 @@ type listQuery struct {
 	ftsDriven bool
 	// hot, while selectQuery runs for a page that goes through the
 	// statement cache (fetch), numbers the cursor's values as arguments.
-	hot *hotParams
+	hot *hotsql.Params
 }
 
 // listKey is a position in the list: the last row's sort key and UID.
@@ -178,13 +179,13 @@ func (lq *listQuery) keyOf(r *listRecord) listKey {
 func (lq *listQuery) fetch(ctx context.Context, db bun.IDB, n int) ([]listRecord, error) {
 	recs := make([]listRecord, 0, n)
 	q := lq.q
-	mode := modeOf(db)
-	if n <= MaxListLimit+1 && !lq.hasKW && q.CreatedFrom == nil && q.CreatedTo == nil && q.CategoryID == nil && mode != bindInline {
-		lq.hot = &hotParams{mode: mode}
+	mode := hotsql.ModeOf(db)
+	if n <= MaxListLimit+1 && !lq.hasKW && q.CreatedFrom == nil && q.CreatedTo == nil && q.CategoryID == nil && mode != hotsql.Inline {
+		lq.hot = hotsql.NewParams(mode)
 		sq := lq.selectQuery(db, &recs, n)
 		p := lq.hot
 		lq.hot = nil
-		bctx, err := bindHot(ctx, db, sq, p)
+		bctx, err := hotsql.Bind(ctx, db, sq, p)
 		if err != nil {
 			return nil, fmt.Errorf("usermgmt: list users: %w", err)
 		}
@@ -230,7 +231,7 @@ func (lq *listQuery) selectQuery(db bun.IDB, dest *[]listRecord, n int) *bun.Sel
 		if lq.q.Dir == Asc {
 			op = ">"
 		}
-		sq = sq.Where("("+lq.sortCol+", u.id) "+op+" (?, ?)", lq.hot.param(key), lq.hot.param(k.id))
+		sq = sq.Where("("+lq.sortCol+", u.id) "+op+" (?, ?)", lq.hot.Param(key), lq.hot.Param(k.id))
 	}
 	sq = sq.OrderExpr(lq.sortCol + dir).OrderExpr("u.id" + dir).Limit(int64(n))
 	if !page {

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/userdesk/userdesk/internal/hotsql"
 	"github.com/userdesk/userdesk/usermgmt"
 )
 
@@ -98,7 +99,17 @@ func (s *Service) timeline(ctx context.Context, db bun.IDB, userID uuid.UUID, f 
 		return nil, err
 	}
 	var events []Event
-	q := db.NewSelect().Model(&events).Where("user_id = ?", userID).OrderExpr("occurred_at DESC, id DESC").Limit(KeepEvents + 1)
+	// The card without dates or types (the user page's default, or by
+	// channel) is one text per filter shape: the user is a bound argument,
+	// so the statement is compiled (SQLite) or prepared (PostgreSQL: parsed
+	// and planned over every partition) once per connection
+	// (internal/hotsql). Dates and type names are free values: their
+	// statements stay one-off text, so as not to crowd the caches.
+	var p *hotsql.Params
+	if mode := hotsql.ModeOf(db); mode != hotsql.Inline && f.From == nil && f.To == nil && len(f.Types) == 0 {
+		p = hotsql.NewParams(mode)
+	}
+	q := db.NewSelect().Model(&events).Where("user_id = ?", p.Param(userID)).OrderExpr("occurred_at DESC, id DESC").Limit(KeepEvents + 1)
 	if len(f.Types) > 0 {
 		q = q.Where("type IN (?)", bun.List(f.Types))
 	}
@@ -111,7 +122,14 @@ func (s *Service) timeline(ctx context.Context, db bun.IDB, userID uuid.UUID, f 
 	if f.To != nil {
 		q = q.Where("occurred_at < ?", stamp(*f.To))
 	}
-	if err := q.Scan(ctx); err != nil {
+	qctx := ctx
+	if p != nil {
+		var err error
+		if qctx, err = hotsql.Bind(ctx, db, q, p); err != nil {
+			return nil, fmt.Errorf("activity: events: %w", err)
+		}
+	}
+	if err := q.Scan(qctx); err != nil {
 		return nil, fmt.Errorf("activity: events: %w", err)
 	}
 	tl := &Timeline{Entries: make([]TimelineEntry, 0, len(events))}
