@@ -66,6 +66,7 @@ func main() {
 	name := flag.String("name", "activity_bench", "PostgreSQL benchmark database name (created)")
 	sqlitePath := flag.String("sqlite", "", "run on this SQLite file instead of PostgreSQL (removed first unless -reuse)")
 	reuse := flag.Bool("reuse", false, "reuse a seeded database (skips seeding and ingest)")
+	noPrune := flag.Bool("no-prune", false, "stop after the reads, before the retention pass (so that a -reuse run reads the same data again: A/B comparisons of the reads)")
 	onlyIngest := flag.Bool("only-ingest", false, "stop after the ingest phase (seeding users and ingesting events), before reservations, reads and retention")
 	var c config
 	flag.IntVar(&c.users, "users", 1_000_000, "users to seed")
@@ -189,6 +190,9 @@ func main() {
 	measure("last 200 events filtered by type and channel, heavy user", c.runs, heavy, tapOnly)
 	measure("last 100 App/Bot reservations, user with 150 (UserReservations)", c.runs, bookers, card)
 	measure("last 100 App/Bot reservations, random user (UserReservations)", c.runs, ids, card)
+	if *noPrune {
+		return
+	}
 
 	prune(ctx, act, db, c, ids)
 	measure("last 200 events, heavy user, after the pass", c.runs, heavy, timeline)
