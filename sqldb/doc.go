@@ -51,7 +51,12 @@
 // ([PostgresQueryExecMode]): bun writes every argument into the SQL text,
 // so pgx's default of preparing and caching each new text cost a round
 // trip and a server-side prepare per statement for SQL that is never sent
-// twice. A DSN that names default_query_exec_mode keeps its own.
+// twice. A DSN that names default_query_exec_mode keeps its own. The
+// statements whose text does repeat — the operator's session, the detail
+// view, list pages of one filter set, the events card — are the
+// exception: userdesk binds their arguments and they run prepared, once
+// per connection (internal/hotsql, internal/pgxdrv; on SQLite, compiled
+// once per connection by internal/sqlitedrv).
 //
 // [Open] picks one or the other from the shape of its argument. A host
 // that already has a *bun.DB does not need this package except for

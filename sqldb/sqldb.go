@@ -179,7 +179,8 @@ func openPostgresPool(ctx context.Context, dsn string) (*sql.DB, error) {
 // rows, one round trip; arguments a caller passes to database/sql directly
 // are quoted by pgx (it requires standard_conforming_strings, PostgreSQL's
 // default since 9.1). The few statements of every request are the
-// exception: they run prepared, once per connection (internal/pgxdrv).
+// exception: they run prepared, once per connection (internal/hotsql,
+// internal/pgxdrv).
 func openPostgresDB(dsn string) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
