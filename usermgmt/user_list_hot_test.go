@@ -3,7 +3,6 @@ package usermgmt_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,30 +11,6 @@ import (
 	"github.com/userdesk/userdesk/internal/dbtest"
 	"github.com/userdesk/userdesk/usermgmt"
 )
-
-// listHook records the users list's page statements as bun runs them.
-type listHook struct {
-	mu    sync.Mutex
-	texts []string
-}
-
-func (h *listHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
-
-func (h *listHook) AfterQuery(_ context.Context, e *bun.QueryEvent) {
-	if strings.Contains(e.Query, "u.id IN (SELECT") {
-		h.mu.Lock()
-		h.texts = append(h.texts, e.Query)
-		h.mu.Unlock()
-	}
-}
-
-func (h *listHook) take() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	t := h.texts
-	h.texts = nil
-	return t
-}
 
 // TestListPagesUseTheStatementCache: a page without keyword, dates or
 // category runs one text for every page of a filter set, its cursor bound
@@ -51,8 +26,7 @@ func TestListPagesUseTheStatementCache(t *testing.T) {
 		for range 7 {
 			register(t, s, db)
 		}
-		hook := &listHook{}
-		db = db.WithQueryHook(hook)
+		db, hook := dbtest.RecordQueries(db, func(q string) bool { return strings.Contains(q, "u.id IN (SELECT") })
 		conn, err := db.Conn(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -79,7 +53,7 @@ func TestListPagesUseTheStatementCache(t *testing.T) {
 		}
 		for _, sort := range []usermgmt.ListSort{usermgmt.SortCreated, usermgmt.SortName} {
 			hot := pages(usermgmt.ListQuery{Limit: 2, Sort: sort, Statuses: []usermgmt.Status{usermgmt.StatusLive}})
-			texts := hook.take()
+			texts := hook.Take()
 			if len(texts) != 4 {
 				t.Fatalf("%s: %d page statements for 7 users by 2", sort, len(texts))
 			}
@@ -92,7 +66,7 @@ func TestListPagesUseTheStatementCache(t *testing.T) {
 			// keeps a page out of the cache).
 			from := time.Now().Add(-24 * time.Hour)
 			inline := pages(usermgmt.ListQuery{Limit: 2, Sort: sort, Statuses: []usermgmt.Status{usermgmt.StatusLive}, CreatedFrom: &from})
-			for _, text := range hook.take() {
+			for _, text := range hook.Take() {
 				if strings.Contains(text, placeholder) {
 					t.Fatalf("%s: a page with a date range has a bound argument:\n%s", sort, text)
 				}

@@ -2,6 +2,7 @@ package dbtest
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 
 	"github.com/uptrace/bun"
@@ -40,3 +41,44 @@ func (c *QueryCounter) Count() int64 { return c.n.Load() }
 
 // Since returns the statements counted since an earlier Count.
 func (c *QueryCounter) Since(before int64) int64 { return c.n.Load() - before }
+
+// QueryRecorder is a bun.QueryHook that keeps the text of the statements
+// that match its filter, for a test that asserts how a statement was sent.
+// It is safe for concurrent use.
+type QueryRecorder struct {
+	match func(query string) bool
+	mu    sync.Mutex
+	texts []string
+}
+
+var _ bun.QueryHook = (*QueryRecorder)(nil)
+
+// RecordQueries returns a copy of db whose statements matching match are
+// recorded, and the recorder (db itself is left as it was).
+func RecordQueries(db *bun.DB, match func(query string) bool) (*bun.DB, *QueryRecorder) {
+	r := &QueryRecorder{match: match}
+	return db.WithQueryHook(r), r
+}
+
+// BeforeQuery implements bun.QueryHook.
+func (r *QueryRecorder) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+
+// AfterQuery implements bun.QueryHook: it records a matching statement.
+func (r *QueryRecorder) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	if r.match(e.Query) {
+		r.mu.Lock()
+		r.texts = append(r.texts, e.Query)
+		r.mu.Unlock()
+	}
+}
+
+// Take returns the statements recorded since the last Take, oldest first.
+func (r *QueryRecorder) Take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t := r.texts
+	r.texts = nil
+	return t
+}

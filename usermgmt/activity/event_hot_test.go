@@ -1,9 +1,7 @@
 package activity_test
 
 import (
-	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,30 +11,6 @@ import (
 	"github.com/userdesk/userdesk/usermgmt/activity"
 )
 
-// eventsHook records the events card's statements.
-type eventsHook struct {
-	mu    sync.Mutex
-	texts []string
-}
-
-func (h *eventsHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
-
-func (h *eventsHook) AfterQuery(_ context.Context, e *bun.QueryEvent) {
-	if strings.Contains(e.Query, "FROM \"userdesk_events\"") && strings.Contains(e.Query, "ORDER BY occurred_at DESC") {
-		h.mu.Lock()
-		h.texts = append(h.texts, e.Query)
-		h.mu.Unlock()
-	}
-}
-
-func (h *eventsHook) take() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	t := h.texts
-	h.texts = nil
-	return t
-}
-
 // TestTimelineUsesTheStatementCache: the events card without dates or
 // types is one text for every user, the user bound as an argument; with a
 // date range it is one-off text, and both give the same events.
@@ -44,8 +18,9 @@ func TestTimelineUsesTheStatementCache(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		t.Parallel()
-		hook := &eventsHook{}
-		db = db.WithQueryHook(hook)
+		db, hook := dbtest.RecordQueries(db, func(q string) bool {
+			return strings.Contains(q, "FROM \"userdesk_events\"") && strings.Contains(q, "ORDER BY occurred_at DESC")
+		})
 		e := newEnv(t, db)
 		u, v := e.user(t), e.user(t)
 		var evs []activity.NewEvent
@@ -65,12 +40,12 @@ func TestTimelineUsesTheStatementCache(t *testing.T) {
 			if id.name == "v" {
 				uid = v.ID
 			}
-			hook.take()
+			hook.Take()
 			hot, err := e.act.UserTimeline(e.ctx, db, e.support, uid, activity.EventFilter{NoOperatorActions: true})
 			if err != nil {
 				t.Fatal(err)
 			}
-			texts := hook.take()
+			texts := hook.Take()
 			if len(texts) != 1 || !strings.Contains(texts[0], placeholder) || strings.Contains(texts[0], uid.String()) {
 				t.Fatalf("%s: the card's statement does not bind the user: %q", id.name, texts)
 			}
@@ -78,7 +53,7 @@ func TestTimelineUsesTheStatementCache(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if texts := hook.take(); len(texts) != 1 || strings.Contains(texts[0], placeholder) {
+			if texts := hook.Take(); len(texts) != 1 || strings.Contains(texts[0], placeholder) {
 				t.Fatalf("%s: a card with dates has a bound argument: %q", id.name, texts)
 			}
 			if hot.Events != 5 || inline.Events != 5 {
