@@ -179,22 +179,20 @@ func (lq *listQuery) keyOf(r *listRecord) listKey {
 func (lq *listQuery) fetch(ctx context.Context, db bun.IDB, n int) ([]listRecord, error) {
 	recs := make([]listRecord, 0, n)
 	q := lq.q
-	mode := hotsql.ModeOf(db)
-	if n <= MaxListLimit+1 && !lq.hasKW && q.CreatedFrom == nil && q.CreatedTo == nil && q.CategoryID == nil && mode != hotsql.Inline {
+	if mode := hotsql.ModeOf(db); mode != hotsql.Inline && n <= MaxListLimit+1 && !lq.hasKW && q.CreatedFrom == nil && q.CreatedTo == nil && q.CategoryID == nil {
 		lq.hot = hotsql.NewParams(mode)
-		sq := lq.selectQuery(db, &recs, n)
-		p := lq.hot
+	}
+	sq := lq.selectQuery(db, &recs, n)
+	qctx := ctx
+	if lq.hot != nil {
+		var err error
+		qctx, err = hotsql.Bind(ctx, db, sq, lq.hot)
 		lq.hot = nil
-		bctx, err := hotsql.Bind(ctx, db, sq, p)
 		if err != nil {
 			return nil, fmt.Errorf("usermgmt: list users: %w", err)
 		}
-		if err := sq.Scan(bctx); err != nil {
-			return nil, fmt.Errorf("usermgmt: list users: %w", err)
-		}
-		return recs, nil
 	}
-	if err := lq.selectQuery(db, &recs, n).Scan(ctx); err != nil {
+	if err := sq.Scan(qctx); err != nil {
 		return nil, fmt.Errorf("usermgmt: list users: %w", err)
 	}
 	return recs, nil
