@@ -59,6 +59,7 @@ type config struct {
 	batch, workers, runs                 int
 	pruneBatch                           int
 	inTx, ab, randomTimes, keeper        bool
+	insertEvery                          time.Duration
 }
 
 func main() {
@@ -81,8 +82,10 @@ func main() {
 	flag.BoolVar(&c.randomTimes, "random-times", false, "load the recent events at random times within the last 30 days, in random order (the first benchmark's data), instead of in time order as they would have arrived")
 	flag.BoolVar(&c.keeper, "keeper", false, "add one old event of a user with no other, so that the old events' partition cannot be dropped whole and the pass deletes row by row")
 	flag.IntVar(&c.pruneBatch, "prune-batch", activity.DefaultPruneBatch, "PruneOptions.BatchSize")
+	flag.DurationVar(&c.insertEvery, "insert-every", 0, "pace of each of the 2 goroutines inserting during the retention pass: one batch of 100 events per this period (zero: back to back, as fast as the machine goes)")
 	partitionHours := flag.Int("partition-hours", 0, "Config.EventPartitionPeriod in hours (zero: the default, 7 days)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the ingest phase to this file")
+	cover := flag.Bool("cover", true, "before the reads, give the closed events partitions their covering indexes (CoverEventPartitions, as the retention job does); false drops them instead, for an A/B of the reads with -reuse (PostgreSQL)")
 	flag.Parse()
 	if c.expired == 0 {
 		c.expired = c.events / 10
@@ -165,6 +168,9 @@ func main() {
 		} else {
 			mustExec(ctx, db, "ANALYZE")
 		}
+	}
+	if d == sqldb.Postgres {
+		coverPartitions(ctx, act, db, *cover)
 	}
 	sizes(ctx, db, d)
 
@@ -532,7 +538,7 @@ func recordSample(ctx context.Context, act *activity.Service, db *bun.DB, ids []
 
 // inserter runs two goroutines that insert batches of 100 events without
 // pause until stop is closed, and returns the latencies they saw.
-func inserter(ctx context.Context, act *activity.Service, db *bun.DB, ids []uuid.UUID, stop <-chan struct{}) func() []time.Duration {
+func inserter(ctx context.Context, act *activity.Service, db *bun.DB, ids []uuid.UUID, every time.Duration, stop <-chan struct{}) func() []time.Duration {
 	var mu sync.Mutex
 	var lat []time.Duration
 	var wg sync.WaitGroup
@@ -559,6 +565,13 @@ func inserter(ctx context.Context, act *activity.Service, db *bun.DB, ids []uuid
 				mu.Lock()
 				lat = append(lat, el)
 				mu.Unlock()
+				if every > el {
+					select {
+					case <-stop:
+						return
+					case <-time.After(every - el):
+					}
+				}
 			}
 		}(w)
 	}
@@ -572,12 +585,12 @@ func inserter(ctx context.Context, act *activity.Service, db *bun.DB, ids []uuid
 // then runs one retention pass while they go on, and reports both.
 func prune(ctx context.Context, act *activity.Service, db *bun.DB, c config, ids []uuid.UUID) {
 	stop := make(chan struct{})
-	wait := inserter(ctx, act, db, ids, stop)
+	wait := inserter(ctx, act, db, ids, c.insertEvery, stop)
 	time.Sleep(15 * time.Second)
 	close(stop)
 	base := wait()
 	stop = make(chan struct{})
-	wait = inserter(ctx, act, db, ids, stop)
+	wait = inserter(ctx, act, db, ids, c.insertEvery, stop)
 	start := time.Now()
 	rep, err := act.PruneEvents(ctx, db, activity.PruneOptions{BatchSize: c.pruneBatch})
 	el := time.Since(start)
@@ -586,13 +599,22 @@ func prune(ctx context.Context, act *activity.Service, db *bun.DB, c config, ids
 	must(err)
 	fmt.Printf("\nretention pass: %d deleted of %d expired examined in %v (%.0f deleted/s, %d partitions dropped whole, %d batches of %d), complete %v\n",
 		rep.TotalDeleted(), rep.Examined, el.Round(time.Millisecond), float64(rep.TotalDeleted())/el.Seconds(), rep.PartitionsDropped, rep.Batches, c.pruneBatch, rep.Complete)
+	if len(rep.PartitionsCovered) > 0 {
+		fmt.Printf("  the pass covered %d closed partitions (%v)\n", len(rep.PartitionsCovered), rep.PartitionsCovered)
+	}
 	for _, x := range []struct {
 		name string
 		lat  []time.Duration
 	}{{"without a pass (15 s baseline)", base}, {"during the pass", during}} {
 		p := percentiles(x.lat)
-		fmt.Printf("  inserts of 100 events from 2 goroutines, %s: %d batches, median %v, p95 %v, p99 %v, max %v\n",
-			x.name, len(x.lat), ms(p[0]), ms(p[1]), ms(p99(x.lat)), ms(p[2]))
+		over := 0
+		for _, l := range x.lat {
+			if l > 100*time.Millisecond {
+				over++
+			}
+		}
+		fmt.Printf("  inserts of 100 events from 2 goroutines (one batch per %v each), %s: %d batches, median %v, p95 %v, p99 %v, max %v, %d over 100 ms\n",
+			c.insertEvery, x.name, len(x.lat), ms(p[0]), ms(p[1]), ms(p99(x.lat)), ms(p[2]), over)
 	}
 }
 
@@ -667,6 +689,27 @@ func operator(ctx context.Context, s *usermgmt.Service, db *bun.DB) uuid.UUID {
 	})
 	must(err)
 	return op.ID
+}
+
+// coverPartitions gives the closed events partitions their covering
+// indexes, or drops them (on = false), and says what it did.
+func coverPartitions(ctx context.Context, act *activity.Service, db *bun.DB, on bool) {
+	start := time.Now()
+	if on {
+		done, err := act.CoverEventPartitions(ctx, db)
+		must(err)
+		var size string
+		must(db.NewRaw(`SELECT pg_size_pretty(COALESCE(sum(pg_relation_size(c.oid)), 0)) FROM pg_class c
+			WHERE c.relkind = 'i' AND c.relname LIKE 'userdesk_events_p%_cover'`).Scan(ctx, &size))
+		fmt.Printf("covering indexes: %d partitions covered in %v; all covering indexes %s\n", len(done), time.Since(start).Round(time.Millisecond), size)
+		return
+	}
+	var names []string
+	must(db.NewRaw(`SELECT relname FROM pg_class WHERE relkind = 'i' AND relname LIKE 'userdesk_events_p%_cover'`).Scan(ctx, &names))
+	for _, n := range names {
+		mustExec(ctx, db, "DROP INDEX "+pgx.Identifier{n}.Sanitize())
+	}
+	fmt.Printf("covering indexes: %d dropped (-cover=false)\n", len(names))
 }
 
 func mustExec(ctx context.Context, db bun.IDB, q string) {

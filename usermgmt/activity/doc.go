@@ -72,7 +72,8 @@
 // erasure delete). Each event has a type from the registry: the built-in
 // types (BuiltinEventTypes) and the host's (Config.EventTypes). A type
 // declares its attributes and their kinds; attributes of other names or of
-// the wrong kind are refused. Secrets never enter the log: an attribute
+// the wrong kind are refused, and so are attributes whose JSON takes more
+// than MaxAttributesBytes (see "Covering closed partitions"). Secrets never enter the log: an attribute
 // whose name looks like a secret (password, token, code, otp, pin, cvv,
 // iban, card, …) cannot be declared, and SessionID is the client's session
 // id, never a session token. Email and phone attributes are masked at write
@@ -205,6 +206,48 @@
 // into fewer, larger ones (recent days small for ingest, old weeks or
 // months few for reads), and partitions that hold only a few users' last
 // events, which a long history with many inactive users would accumulate.
+//
+// # Covering closed partitions
+//
+// Events arrive in time order, so on PostgreSQL a user's events lie one
+// per table page, among everybody else's: the card of a user with 200
+// events spread over a month read about 200 pages, and once those pages
+// are out of memory (this machine's page cache does not keep them) that
+// was most of the card's time (issue 16: 5.4–6.5 ms p95 for a user with
+// 400 events). So a closed partition (its period ended more than
+// CoverAfter ago: few events arrive for it) gets a second index on
+// (user_id, occurred_at DESC, id DESC) that includes every other column,
+// named after the partition with "_cover": the card reads such a
+// partition by an index-only scan from a few adjacent index pages (seven
+// per weekly partition at issue 16's size). CoverEventPartitions builds
+// them (VACUUM of the partition, then CREATE INDEX CONCURRENTLY: neither
+// blocks reads or inserts); PruneEvents runs it at the end of each
+// complete pass (PruneOptions.SkipCover leaves it out). The current
+// partition, where ingest writes, keeps only the narrow index, so ingest
+// is as fast as before; an event arriving late for a closed partition
+// updates its covering index too, and is read from the table until the
+// next VACUUM (autovacuum's) marks its page all-visible.
+//
+// The cost is space: a covering index is about as large as its partition
+// (346 MB for a week of 2.1M events, beside 341 MB of table), so closed
+// partitions take about twice their size, and building one reads its
+// partition once (about 4–6 s per weekly partition here). Measured at
+// issue 16's size (BENCHMARKS.md, "Covering closed partitions"): the card
+// of a user with 400 events went from 2.9–3.7 ms median, 5.4–6.5 ms p95,
+// to 2.1–2.5 ms median, 3.1–3.4 ms p95. A B-tree entry holds at most
+// about 2,700 bytes, so an event's attributes are bounded as stored
+// (MaxAttributesBytes, 1,500 bytes of JSON; with the other columns'
+// bounds, the widest event fits). An older database may hold wider
+// events ingested before that bound: building the index of their
+// partition fails, the invalid index is dropped, and that partition stays
+// uncovered (read as before) while the error is returned.
+//
+// Clustering the closed partitions by user instead (a sorted copy swapped
+// in) would save the space, but CLUSTER locks the partition against
+// reads for the whole rewrite, and a copy swapped in must replay the
+// inserts and deletes (erasure) made meanwhile; an INCLUDE index on the
+// whole table would make ingest maintain a wide index at random places
+// (the problem partitioning solved). Neither was built.
 //
 // RecordEvents' check of a batch's users (SELECT id … WHERE id =
 // ANY(…) AND deleted_at IS NULL) reads a partial index of the live users'

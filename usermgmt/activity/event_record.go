@@ -86,6 +86,7 @@ func (s *Service) prepareEvents(events []NewEvent, field string) ([]Event, error
 	now := s.clock()
 	v := &usermgmt.ValidationError{}
 	rows := make([]Event, len(events))
+	var scratch []byte
 	ids, err := newEventIDs(len(events))
 	if err != nil {
 		return nil, err
@@ -135,6 +136,11 @@ func (s *Service) prepareEvents(events []NewEvent, field string) ([]Event, error
 		var attrs map[string]any
 		if ok {
 			attrs = cleanAttributes(t, e.Attributes, func() string { return fieldOf(field, i, "attributes") }, v)
+			if len(attrs) > 0 {
+				if scratch = appendAttributes(scratch[:0], attrs); len(scratch) > MaxAttributesBytes {
+					v.Add(fieldOf(field, i, "attributes"), "max", fmt.Sprintf("must encode to at most %d bytes of JSON", MaxAttributesBytes))
+				}
+			}
 		}
 		rows[i] = Event{
 			ID: ids[i], UserID: e.UserID, OccurredAt: occurred, ReceivedAt: now, Type: e.Type, Channel: e.Channel,

@@ -31,6 +31,10 @@ type PruneOptions struct {
 	// MaxBatches stops the pass after that many batches (the next pass
 	// starts over). Zero means no limit.
 	MaxBatches int
+	// SkipCover leaves out CoverEventPartitions at the end of the pass:
+	// the closed partitions get no covering index (less storage, slower
+	// events cards; see the package documentation).
+	SkipCover bool
 }
 
 // PruneReport says what a retention pass did.
@@ -49,7 +53,10 @@ type PruneReport struct {
 	// PartitionsDropped counts the events partitions dropped whole
 	// (PostgreSQL; their rows count in Deleted and Examined).
 	PartitionsDropped int `json:"partitions_dropped"`
-	Batches           int `json:"batches"`
+	// PartitionsCovered names the closed partitions given a covering
+	// index by this pass (CoverEventPartitions).
+	PartitionsCovered []string `json:"partitions_covered,omitempty"`
+	Batches           int      `json:"batches"`
 	// Complete is false when MaxBatches or the context stopped the pass.
 	Complete bool `json:"complete"`
 }
@@ -115,7 +122,7 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 	finish := func(err error) (PruneReport, error) {
 		rep.Finished = s.clock()
 		s.log.InfoContext(ctx, "activity: events pruned", "deleted", rep.TotalDeleted(), "examined", rep.Examined,
-			"erased_swept", rep.ErasedSwept, "batches", rep.Batches, "complete", rep.Complete && err == nil)
+			"erased_swept", rep.ErasedSwept, "partitions_dropped", rep.PartitionsDropped, "partitions_covered", len(rep.PartitionsCovered), "batches", rep.Batches, "complete", rep.Complete && err == nil)
 		return rep, err
 	}
 	if x, ok := db.(*bun.DB); ok {
@@ -237,6 +244,13 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 		rep.ErasedSwept += n
 		if len(late) < batch {
 			break
+		}
+	}
+	if x, ok := db.(*bun.DB); ok && !opts.SkipCover {
+		covered, err := s.CoverEventPartitions(ctx, x)
+		rep.PartitionsCovered = covered
+		if err != nil {
+			return finish(fmt.Errorf("activity: prune: %w", err))
 		}
 	}
 	rep.Complete = true
