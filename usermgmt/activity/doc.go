@@ -222,7 +222,12 @@
 // per weekly partition at issue 16's size). CoverEventPartitions builds
 // them (VACUUM of the partition, then CREATE INDEX CONCURRENTLY: neither
 // blocks reads or inserts); PruneEvents runs it at the end of each
-// complete pass (PruneOptions.SkipCover leaves it out). The current
+// complete pass (PruneOptions.SkipCover leaves it out), after it has
+// vacuumed each range partition it deleted from (PruneReport.
+// PartitionsVacuumed): a deletion clears its page's all-visible bit, and
+// until a VACUUM sets it again an index-only scan visits the table for
+// that page (a heavy user's card 4.1 / 7.0 ms median / p95 right after a
+// pass over 1M events, 2.3 / 3.4 ms after VACUUM). The current
 // partition, where ingest writes, keeps only the narrow index, so ingest
 // is as fast as before; an event arriving late for a closed partition
 // updates its covering index too, and is read from the table until the

@@ -131,3 +131,33 @@ func (s *Service) coverPartition(ctx context.Context, conn bun.Conn, table, idx 
 	}
 	return err
 }
+
+// vacuumPartitions vacuums the events partitions whose range meets [lo,
+// hi] (a pass deleted rows in that range), and returns how many. A
+// deletion clears its page's all-visible bit, and until a VACUUM sets it
+// again an index-only scan of a covering index visits the table for
+// every entry of that page (issue 16: a heavy user's card 4.1 ms median,
+// 7.0 ms p95 right after a pass over 1M events, 2.3 / 3.4 ms after
+// VACUUM). Pages the pass did not touch are skipped by VACUUM, so a
+// partition with few deletions costs little. The default partition is
+// left to autovacuum. On SQLite, and unpartitioned, nothing.
+func vacuumPartitions(ctx context.Context, db *bun.DB, lo, hi time.Time) (int, error) {
+	ok, err := partitioned(ctx, db)
+	if err != nil || !ok {
+		return 0, err
+	}
+	parts, err := eventPartitions(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range parts {
+		if !p.Lo.After(hi) && p.Hi.After(lo) {
+			if _, err := db.ExecContext(ctx, "VACUUM "+pgx.Identifier{p.Name}.Sanitize()); err != nil {
+				return n, fmt.Errorf("vacuum %s: %w", p.Name, err)
+			}
+			n++
+		}
+	}
+	return n, nil
+}

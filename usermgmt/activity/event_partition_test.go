@@ -157,6 +157,18 @@ func TestPruneDropsPartitions(t *testing.T) {
 		if rep.PartitionsDropped != wantDropped {
 			t.Fatalf("dropped %d partitions", rep.PartitionsDropped)
 		}
+		// The week d's taps were deleted from, row by row, is vacuumed
+		// by the pass (its pages all-visible again for index-only scans).
+		wantVacuumed := 0
+		if pg {
+			wantVacuumed = 1
+			if n := count(t, db, "SELECT count(*) FROM pg_stat_user_tables WHERE relname = ? AND last_vacuum IS NOT NULL", p2); n != 1 {
+				t.Fatalf("%s not vacuumed by the pass", p2)
+			}
+		}
+		if rep.PartitionsVacuumed != wantVacuumed {
+			t.Fatalf("vacuumed %d partitions", rep.PartitionsVacuumed)
+		}
 		for _, x := range []struct {
 			name string
 			user uuid.UUID
@@ -175,7 +187,7 @@ func TestPruneDropsPartitions(t *testing.T) {
 		// b's week is not dropped by a second pass either, and nothing
 		// more is deleted.
 		rep, err = e.act.PruneEvents(e.ctx, db, activity.PruneOptions{})
-		if err != nil || rep.TotalDeleted() != 0 || rep.PartitionsDropped != 0 {
+		if err != nil || rep.TotalDeleted() != 0 || rep.PartitionsDropped != 0 || rep.PartitionsVacuumed != 0 {
 			t.Fatalf("second pass: %+v %v", rep, err)
 		}
 		if n := userEvents(t, db, b.ID, "app.tap"); n != 50 {

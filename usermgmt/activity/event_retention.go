@@ -53,6 +53,11 @@ type PruneReport struct {
 	// PartitionsDropped counts the events partitions dropped whole
 	// (PostgreSQL; their rows count in Deleted and Examined).
 	PartitionsDropped int `json:"partitions_dropped"`
+	// PartitionsVacuumed counts the events partitions the pass deleted
+	// rows from and then vacuumed (PostgreSQL, given a *bun.DB), so that
+	// their pages are all-visible again for the cards' index-only scans
+	// without waiting for autovacuum.
+	PartitionsVacuumed int `json:"partitions_vacuumed"`
 	// PartitionsCovered names the closed partitions given a covering
 	// index by this pass (CoverEventPartitions).
 	PartitionsCovered []string `json:"partitions_covered,omitempty"`
@@ -122,7 +127,7 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 	finish := func(err error) (PruneReport, error) {
 		rep.Finished = s.clock()
 		s.log.InfoContext(ctx, "activity: events pruned", "deleted", rep.TotalDeleted(), "examined", rep.Examined,
-			"erased_swept", rep.ErasedSwept, "partitions_dropped", rep.PartitionsDropped, "partitions_covered", len(rep.PartitionsCovered), "batches", rep.Batches, "complete", rep.Complete && err == nil)
+			"erased_swept", rep.ErasedSwept, "partitions_dropped", rep.PartitionsDropped, "partitions_vacuumed", rep.PartitionsVacuumed, "partitions_covered", len(rep.PartitionsCovered), "batches", rep.Batches, "complete", rep.Complete && err == nil)
 		return rep, err
 	}
 	if x, ok := db.(*bun.DB); ok {
@@ -131,6 +136,17 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 		}
 		if err := s.dropPartitions(ctx, x, &rep, now); err != nil {
 			return finish(fmt.Errorf("activity: prune: %w", err))
+		}
+	}
+	// The range of occurred_at the pass deleted in, whose partitions it
+	// vacuums at the end.
+	var delLo, delHi time.Time
+	deleted := func(lo, hi time.Time) {
+		if delLo.IsZero() || lo.Before(delLo) {
+			delLo = lo
+		}
+		if hi.After(delHi) {
+			delHi = hi
 		}
 	}
 	for _, name := range s.typeNames {
@@ -200,6 +216,7 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 			rep.Examined += int64(len(cands))
 			if n > 0 {
 				rep.Deleted[name] += n
+				deleted(first.OccurredAt, last.OccurredAt)
 			}
 			if len(cands) < batch {
 				break
@@ -242,8 +259,18 @@ func (s *Service) PruneEvents(ctx context.Context, db bun.IDB, opts PruneOptions
 		}
 		rep.Batches++
 		rep.ErasedSwept += n
+		if n > 0 {
+			deleted(late[0].OccurredAt, late[len(late)-1].OccurredAt)
+		}
 		if len(late) < batch {
 			break
+		}
+	}
+	if x, ok := db.(*bun.DB); ok && !delLo.IsZero() {
+		n, err := vacuumPartitions(ctx, x, delLo, delHi)
+		rep.PartitionsVacuumed = n
+		if err != nil {
+			return finish(fmt.Errorf("activity: prune: %w", err))
 		}
 	}
 	if x, ok := db.(*bun.DB); ok && !opts.SkipCover {
