@@ -36,6 +36,20 @@
 // and caps nothing: a new SQLite connection parses the whole schema at its
 // first statement, and with database/sql's 2 idle connections a burst of 16
 // requests reopened most of them (half of the server's CPU under load).
+// That pool serves writes and transactions. Reads outside a transaction
+// (bun's SELECT queries, and raw statements marked [ReadOnly]) go to a
+// second pool of the same file, a bun.ConnResolver, capped at one
+// connection per core ([SQLiteReaders]) and opened query_only, so that it
+// cannot write: every connection maps the file on its own and pays its
+// own page faults for what it reads, so 16 connections reading at once
+// spent most of their CPU on first touches of mapped pages and made a
+// third of the pages 2 connections made (issue 18, BENCHMARKS.md). A read
+// then waits for a free reader, first come first served, and never for a
+// writer (WAL). It sees every committed transaction, so a caller reads its
+// own writes; statements of a bun.Tx or bun.Conn stay on their connection.
+// A caller must not hold a read pool connection while it waits for
+// another (bun's queries read their rows to the end before they return,
+// so none does).
 //
 // Timestamps on SQLite are text in bun's format, always in UTC
 // ("2006-01-02 15:04:05.999999+00:00", the fraction trimmed of trailing

@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -89,37 +90,53 @@ func SQLitePool(procs int) (maxIdle int, idleTime time.Duration) {
 	return max(16, 8*procs), 5 * time.Minute
 }
 
+func sqliteConnector(dsn string) (driver.Connector, error) {
+	return sqlitedrv.Connector(dsn, SQLiteBusyTimeout)
+}
+
 // OpenSQLite opens (creating it if needed) the SQLite database file at path
-// for concurrent use, with the pool sized by SQLitePool; see the package
-// documentation for the settings. The connection is checked before
-// OpenSQLite returns.
+// for concurrent use, with the pool sized by SQLitePool for writes and
+// transactions and a read pool of SQLiteReaders connections for bun's
+// read-only queries outside transactions; see the package documentation
+// for the settings. The connection is checked before OpenSQLite returns;
+// bun.DB.Close closes both pools.
 func OpenSQLite(ctx context.Context, path string) (*bun.DB, error) {
+	db, _, err := openSQLite(ctx, path)
+	return db, err
+}
+
+func openSQLite(ctx context.Context, path string) (*bun.DB, *sqliteReads, error) {
 	if path == "" {
-		return nil, errors.New("sqldb: empty SQLite path")
+		return nil, nil, errors.New("sqldb: empty SQLite path")
 	}
-	connector, err := sqlitedrv.Connector(SQLiteDSN(path), SQLiteBusyTimeout)
+	connector, err := sqliteConnector(SQLiteDSN(path))
 	if err != nil {
-		return nil, fmt.Errorf("sqldb: open sqlite %s: %w", path, err)
+		return nil, nil, fmt.Errorf("sqldb: open sqlite %s: %w", path, err)
+	}
+	procs := runtime.GOMAXPROCS(0)
+	reads, err := newSQLiteReads(path, procs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqldb: open sqlite %s: %w", path, err)
 	}
 	sqldb := sql.OpenDB(connector)
-	maxIdle, idleTime := SQLitePool(runtime.GOMAXPROCS(0))
+	maxIdle, idleTime := SQLitePool(procs)
 	sqldb.SetMaxIdleConns(maxIdle)
 	sqldb.SetConnMaxIdleTime(idleTime)
-	db := bun.NewDB(sqldb, sqlitedialect.New())
+	db := bun.NewDB(sqldb, sqlitedialect.New(), bun.WithConnResolver(reads))
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("sqldb: open sqlite %s: %w", path, err)
+		return nil, nil, fmt.Errorf("sqldb: open sqlite %s: %w", path, err)
 	}
 	var mode string
 	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("sqldb: open sqlite %s: %w", path, err)
+		return nil, nil, fmt.Errorf("sqldb: open sqlite %s: %w", path, err)
 	}
 	if !strings.EqualFold(mode, "wal") {
 		_ = db.Close()
-		return nil, fmt.Errorf("sqldb: open sqlite %s: journal mode is %q, want wal", path, mode)
+		return nil, nil, fmt.Errorf("sqldb: open sqlite %s: journal mode is %q, want wal", path, mode)
 	}
-	return db, nil
+	return db, reads, nil
 }
 
 // PostgresPool sizes the connection pool OpenPostgres configures, from

@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/internal/hotsql"
+	"github.com/userdesk/userdesk/sqldb"
 )
 
 // hotQueries holds the text of the statements that run on every request
@@ -48,6 +49,11 @@ func scanOne(ctx context.Context, db bun.IDB, query string, dest any, args ...an
 		bctx, berr := hotsql.BindText(ctx, bdb, query, mode, args...)
 		if berr != nil {
 			return berr
+		}
+		if x, ok := db.(*bun.DB); ok && mode == hotsql.SQLite {
+			// Through bun's resolver, so that the statement runs on
+			// sqldb.OpenSQLite's read pool; hooks see it the same.
+			return x.NewRaw(query).Scan(sqldb.ReadOnly(bctx), dest)
 		}
 		rows, err = db.QueryContext(bctx, query)
 	} else {
