@@ -25,14 +25,21 @@ func onReadPool(t *testing.T, ctx context.Context, q interface {
 	return v == 1
 }
 
-func TestSQLiteReadPoolRoutes(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	db, reads, err := openSQLite(ctx, filepath.Join(t.TempDir(), "x.db"))
+// openTestSQLite opens a new file as OpenSQLite does, closed when t ends.
+func openTestSQLite(t *testing.T) (*bun.DB, *sqliteReads) {
+	t.Helper()
+	db, reads, err := openSQLite(t.Context(), filepath.Join(t.TempDir(), "x.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { _ = db.Close() })
+	return db, reads
+}
+
+func TestSQLiteReadPoolRoutes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, reads := openTestSQLite(t)
 	if n := reads.db.Stats().MaxOpenConnections; n != SQLiteReaders(runtime.GOMAXPROCS(0)) {
 		t.Fatalf("read pool capped at %d", n)
 	}
@@ -54,7 +61,7 @@ func TestSQLiteReadPoolRoutes(t *testing.T) {
 	if err := db.QueryRowContext(ReadOnly(ctx), "PRAGMA query_only").Scan(&v); err != nil || v != 0 {
 		t.Errorf("db.QueryRowContext: query_only = %d, %v; want the main pool", v, err)
 	}
-	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if onReadPool(t, ctx, sel(tx)) || onReadPool(t, ReadOnly(ctx), raw(tx)) {
 			t.Error("a statement of a transaction ran on the read pool")
 		}
@@ -85,11 +92,7 @@ func TestSQLiteReadPoolRoutes(t *testing.T) {
 func TestSQLiteReadPoolReadsOwnWrites(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, reads, err := openSQLite(ctx, filepath.Join(t.TempDir(), "x.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, reads := openTestSQLite(t)
 	if _, err := db.ExecContext(ctx, "CREATE TABLE t (w INTEGER NOT NULL, n INTEGER NOT NULL)"); err != nil {
 		t.Fatal(err)
 	}
