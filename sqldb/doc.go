@@ -39,7 +39,8 @@
 // That pool serves writes and transactions. Reads outside a transaction
 // (bun's SELECT queries, and raw statements marked [ReadOnly]) go to a
 // second pool of the same file, a bun.ConnResolver, capped at one
-// connection per core ([SQLiteReaders]) and opened query_only, so that it
+// connection per core ([SQLiteReaders]; [WithSQLiteReaders] sizes it, 0
+// turns it off) and opened query_only, so that it
 // cannot write: every connection maps the file on its own and pays its
 // own page faults for what it reads, so 16 connections reading at once
 // spent most of their CPU on first touches of mapped pages and made a

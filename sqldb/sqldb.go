@@ -97,24 +97,28 @@ func sqliteConnector(dsn string) (driver.Connector, error) {
 // OpenSQLite opens (creating it if needed) the SQLite database file at path
 // for concurrent use, with the pool sized by SQLitePool for writes and
 // transactions and a read pool of SQLiteReaders connections for bun's
-// read-only queries outside transactions; see the package documentation
-// for the settings. The connection is checked before OpenSQLite returns;
-// bun.DB.Close closes both pools.
-func OpenSQLite(ctx context.Context, path string) (*bun.DB, error) {
-	db, _, err := openSQLite(ctx, path)
+// read-only queries outside transactions (sized by [WithSQLiteReaders]
+// when given); see the package documentation for the settings. The
+// connection is checked before OpenSQLite returns; bun.DB.Close closes
+// both pools.
+func OpenSQLite(ctx context.Context, path string, opts ...SQLiteOption) (*bun.DB, error) {
+	db, _, err := openSQLite(ctx, path, opts...)
 	return db, err
 }
 
-func openSQLite(ctx context.Context, path string) (*bun.DB, *sqliteReads, error) {
+func openSQLite(ctx context.Context, path string, opts ...SQLiteOption) (*bun.DB, *sqliteReads, error) {
 	if path == "" {
 		return nil, nil, errors.New("sqldb: empty SQLite path")
 	}
-	connector, err := sqliteConnector(SQLiteDSN(path))
-	if err != nil {
-		return nil, nil, fmt.Errorf("sqldb: open sqlite %s: %w", path, err)
-	}
 	procs := runtime.GOMAXPROCS(0)
-	reads, err := newSQLiteReads(path, procs)
+	o := sqliteOptions{readers: SQLiteReaders(procs)}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.readers < 0 {
+		return nil, nil, fmt.Errorf("sqldb: open sqlite %s: %d readers", path, o.readers)
+	}
+	connector, err := sqliteConnector(SQLiteDSN(path))
 	if err != nil {
 		return nil, nil, fmt.Errorf("sqldb: open sqlite %s: %w", path, err)
 	}
@@ -122,7 +126,16 @@ func openSQLite(ctx context.Context, path string) (*bun.DB, *sqliteReads, error)
 	maxIdle, idleTime := SQLitePool(procs)
 	sqldb.SetMaxIdleConns(maxIdle)
 	sqldb.SetConnMaxIdleTime(idleTime)
-	db := bun.NewDB(sqldb, sqlitedialect.New(), bun.WithConnResolver(reads))
+	var reads *sqliteReads
+	var bunOpts []bun.DBOption
+	if o.readers > 0 {
+		if reads, err = newSQLiteReads(path, o.readers); err != nil {
+			_ = sqldb.Close()
+			return nil, nil, fmt.Errorf("sqldb: open sqlite %s: %w", path, err)
+		}
+		bunOpts = append(bunOpts, bun.WithConnResolver(reads))
+	}
+	db := bun.NewDB(sqldb, sqlitedialect.New(), bunOpts...)
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
 		return nil, nil, fmt.Errorf("sqldb: open sqlite %s: %w", path, err)

@@ -45,13 +45,25 @@ func ReadOnly(ctx context.Context) context.Context {
 // transaction's connection, since bun asks no resolver for it.
 type sqliteReads struct{ db *sql.DB }
 
-func newSQLiteReads(path string, procs int) (*sqliteReads, error) {
+// SQLiteOption changes how OpenSQLite opens a database.
+type SQLiteOption func(*sqliteOptions)
+
+type sqliteOptions struct{ readers int }
+
+// WithSQLiteReaders sizes OpenSQLite's read pool at n connections instead
+// of [SQLiteReaders]; 0 opens none, and every statement runs on the main
+// pool, as before the read pool existed. A negative n is an error of
+// OpenSQLite.
+func WithSQLiteReaders(n int) SQLiteOption {
+	return func(o *sqliteOptions) { o.readers = n }
+}
+
+func newSQLiteReads(path string, n int) (*sqliteReads, error) {
 	connector, err := sqliteConnector(SQLiteDSN(path) + "&_pragma=query_only(1)")
 	if err != nil {
 		return nil, err
 	}
 	db := sql.OpenDB(connector)
-	n := SQLiteReaders(procs)
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
 	db.SetConnMaxIdleTime(5 * time.Minute)

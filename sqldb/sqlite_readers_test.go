@@ -26,9 +26,9 @@ func onReadPool(t *testing.T, ctx context.Context, q interface {
 }
 
 // openTestSQLite opens a new file as OpenSQLite does, closed when t ends.
-func openTestSQLite(t *testing.T) (*bun.DB, *sqliteReads) {
+func openTestSQLite(t *testing.T, opts ...SQLiteOption) (*bun.DB, *sqliteReads) {
 	t.Helper()
-	db, reads, err := openSQLite(t.Context(), filepath.Join(t.TempDir(), "x.db"))
+	db, reads, err := openSQLite(t.Context(), filepath.Join(t.TempDir(), "x.db"), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,5 +159,26 @@ func TestSQLiteReadPoolReadsOwnWrites(t *testing.T) {
 	}
 	if err := reads.db.PingContext(ctx); err == nil || !strings.Contains(err.Error(), "closed") {
 		t.Errorf("read pool after db.Close: %v, want closed", err)
+	}
+}
+
+// TestWithSQLiteReaders: the option sizes the read pool, 0 leaves every
+// statement on the main pool, a negative size is refused.
+func TestWithSQLiteReaders(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, reads := openTestSQLite(t, WithSQLiteReaders(3))
+	if n := reads.db.Stats().MaxOpenConnections; n != 3 {
+		t.Errorf("WithSQLiteReaders(3): capped at %d", n)
+	}
+	db, reads := openTestSQLite(t, WithSQLiteReaders(0))
+	if reads != nil {
+		t.Error("WithSQLiteReaders(0) opened a read pool")
+	}
+	if onReadPool(t, ctx, db.NewSelect().ColumnExpr("query_only").TableExpr("pragma_query_only")) {
+		t.Error("WithSQLiteReaders(0): a SELECT ran on a query_only connection")
+	}
+	if _, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "x.db"), WithSQLiteReaders(-1)); err == nil || !strings.Contains(err.Error(), "-1 readers") {
+		t.Errorf("WithSQLiteReaders(-1): %v", err)
 	}
 }
