@@ -73,6 +73,23 @@ func TestBrowserViews(t *testing.T) {
 			t.Error("a colleague is offered to delete a view that is not theirs")
 		}
 	})
+	t.Run("one menu open at a time, whatever order the toggle events come in", func(t *testing.T) {
+		// A busy browser can run the toggle event of the menu opened
+		// first after the click that opens the next one (CI saw it): the
+		// late toggle must not close the menu opened since.
+		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/users"), chromedp.WaitVisible(chromedp.CSS("details.views summary")))
+		eval[bool](t, admin, `(() => {
+			const cols = document.querySelector("details.columns"), views = document.querySelector("details.views");
+			cols.open = true;
+			views.querySelector("summary").click();
+			cols.dispatchEvent(new Event("toggle"));
+			return true;
+		})()`)
+		waitFor(t, admin, `document.querySelector("details.views").open && !document.querySelector("details.columns").open`)
+		if !eval[bool](t, admin, `new Promise(r => setTimeout(() => r(document.querySelector("details.views").open && !document.querySelector("details.columns").open), 200))`) {
+			t.Error("after the late toggle, the views menu is not the one open")
+		}
+	})
 	t.Run("delete one's own view", func(t *testing.T) {
 		run(t, admin, chromedp.Navigate(f.srv.URL+"/admin/users"), chromedp.WaitVisible(chromedp.CSS("details.views summary")),
 			chromedp.Click(chromedp.CSS("details.views summary")), chromedp.Click(chromedp.CSS(`#views-list form[action$="/delete"] button`)))

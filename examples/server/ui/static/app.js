@@ -77,11 +77,21 @@
     });
   });
 
-  // Only one dropdown open at a time; Escape closes it.
+  // Only one dropdown open at a time; Escape closes it. The others close
+  // on the click that opens one (a click, keyboard activation included, is
+  // handled in order with the user's input); the toggle event comes later
+  // as a task of its own, and a busy browser may run it after the next
+  // click, so a late toggle of the menu opened before must not close the
+  // one opened since.
+  document.addEventListener("click", function (ev) {
+    var s = ev.target.closest && ev.target.closest("details.menu > summary");
+    if (!s) { return; }
+    var d = s.parentElement;
+    document.querySelectorAll("details.menu[open]").forEach(function (o) { if (o !== d) { o.open = false; } });
+  }, true);
   document.addEventListener("toggle", function (ev) {
     var d = ev.target;
     if (d.tagName !== "DETAILS" || !d.open || !d.classList.contains("menu")) { return; }
-    document.querySelectorAll("details.menu[open]").forEach(function (o) { if (o !== d) { o.open = false; } });
     var first = d.querySelector("select, input, a");
     if (first) { first.focus(); }
   }, true);
