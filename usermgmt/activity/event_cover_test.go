@@ -131,10 +131,32 @@ func TestCoverEventPartitions(t *testing.T) {
 				t.Fatalf("%s not read from its covering index:\n%s", p, plan)
 			}
 		}
-		for _, line := range strings.Split(plan, "\n") {
-			if strings.Contains(line, "Heap Fetches:") && strings.TrimSpace(line) != "Heap Fetches: 0" {
+		// Read from the index alone once the pages are all-visible. The
+		// cover's VACUUM marks them, but a VACUUM leaves a page unmarked
+		// when it cannot take the page's cleanup lock at once or a
+		// snapshot elsewhere still needs its rows (CI, many test databases
+		// on one busy server, saw one such page); so a page left is
+		// vacuumed again, a few times, and then none may be left.
+		heapFetches := func(plan string) bool {
+			for _, line := range strings.Split(plan, "\n") {
+				if strings.Contains(line, "Heap Fetches:") && strings.TrimSpace(line) != "Heap Fetches: 0" {
+					return true
+				}
+			}
+			return false
+		}
+		for try := 0; heapFetches(plan); try++ {
+			if try == 5 {
 				t.Fatalf("heap fetches from a vacuumed covered partition:\n%s", plan)
 			}
+			t.Logf("heap fetches after the cover's VACUUM (try %d), vacuuming again", try)
+			time.Sleep(100 * time.Millisecond)
+			for _, p := range closed {
+				if _, err := db.ExecContext(e.ctx, "VACUUM "+p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			plan = cardPlan(t, db, u.ID)
 		}
 		if after := timelineIDs(t, e, u.ID); !slices.Equal(after, before) {
 			t.Fatalf("the card changed with the covering indexes:\n%v\n%v", before, after)
