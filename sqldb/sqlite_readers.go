@@ -3,7 +3,6 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"time"
 
 	"github.com/uptrace/bun"
 )
@@ -66,7 +65,8 @@ func newSQLiteReads(path string, n int) (*sqliteReads, error) {
 	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
-	db.SetConnMaxIdleTime(5 * time.Minute)
+	_, idleTime := SQLitePool(n)
+	db.SetConnMaxIdleTime(idleTime)
 	return &sqliteReads{db: db}, nil
 }
 

@@ -150,7 +150,6 @@ func TestCoverEventPartitions(t *testing.T) {
 				t.Fatalf("heap fetches from a vacuumed covered partition:\n%s", plan)
 			}
 			t.Logf("heap fetches after the cover's VACUUM (try %d), vacuuming again", try)
-			time.Sleep(100 * time.Millisecond)
 			for _, p := range closed {
 				if _, err := db.ExecContext(e.ctx, "VACUUM "+p); err != nil {
 					t.Fatal(err)
