@@ -42,7 +42,7 @@ func (h *hotQueries) text(db bun.IDB, name string, build func(arg func(n int) bu
 // (internal/hotsql); elsewhere bun writes the arguments into the text, as
 // for every other statement. Every path goes through bun's query hooks.
 func scanOne(ctx context.Context, db bun.IDB, query string, dest any, args ...any) error {
-	bdb := db.NewSelect().DB()
+	bdb := hotsql.BunDB(db)
 	var rows *sql.Rows
 	var err error
 	if mode := hotsql.ModeOf(db); mode != hotsql.Inline {

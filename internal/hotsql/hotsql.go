@@ -45,9 +45,20 @@ const (
 	Postgres
 )
 
+// BunDB returns the *bun.DB behind db (itself, or a transaction's or a
+// connection's database) without building a query for it when db is one:
+// the hot statements ask for it several times per request, and a
+// SelectQuery is about 1.4 KB to allocate.
+func BunDB(db bun.IDB) *bun.DB {
+	if d, ok := db.(*bun.DB); ok {
+		return d
+	}
+	return db.NewSelect().DB()
+}
+
 // ModeOf returns db's mode.
 func ModeOf(db bun.IDB) Mode {
-	sdb := db.NewSelect().DB().DB
+	sdb := BunDB(db).DB
 	switch {
 	case sqlitedrv.Supports(sdb):
 		return SQLite
@@ -104,7 +115,7 @@ func (h placeholder) AppendQuery(_ schema.QueryGen, b []byte) ([]byte, error) {
 // the returned context (Scan): its query hooks and a connection resolver
 // (sqldb.Replicas) apply as to any statement.
 func Bind(ctx context.Context, db bun.IDB, q bun.Query, p *Params) (context.Context, error) {
-	bdb := db.NewSelect().DB()
+	bdb := BunDB(db)
 	text, err := q.AppendQuery(bdb.QueryGen(), nil)
 	if err != nil {
 		return nil, err
