@@ -14,8 +14,9 @@ import (
 // jsonList returns the SQL of a subquery that yields, as a JSON array of
 // strings, column col of the rows of table whose fk equals the outer
 // query's ?TableAlias.id, sorted. It lets one statement read a row with
-// its join-table values (roles, languages) on both dialects; the only
-// dialect difference of the package's reads lives here.
+// its join-table values (roles, languages) on both dialects. The
+// package's reads differ by dialect here, in the list's columns on SQLite
+// (listColumnsOf) and in the list's search (user_list_fts.go).
 //
 // On PostgreSQL the array is to_json(ARRAY(subquery ORDER BY …)) rather
 // than COALESCE(json_agg(… ORDER BY …), '[]'): the same JSON, but the
