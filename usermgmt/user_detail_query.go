@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,11 +26,6 @@ type userDetailRow struct {
 	// GuestsJSON and CategoriesJSON are jsonGuests and jsonCategories.
 	GuestsJSON     string `bun:"guests_json,scanonly"`
 	CategoriesJSON string `bun:"categories_json,scanonly"`
-	// RoleMask and LanguageKeys are the list's filter columns on
-	// PostgreSQL (migration 20261203000401): "u.*" reads them, triggers
-	// keep them, the package neither uses nor writes them here.
-	RoleMask     int16  `bun:"role_mask,scanonly"`
-	LanguageKeys string `bun:"language_keys,scanonly"`
 
 	BankKeyID     *string    `bun:"bank_key_id,scanonly"`
 	BankSealed    []byte     `bun:"bank_sealed,scanonly"`
@@ -114,9 +111,40 @@ func selectUserDetail(ctx context.Context, db bun.IDB, hot *hotQueries, id uuid.
 	return out, nil
 }
 
+// detailSkipped are the users' columns that the detail view never reads:
+// the password hash (a detail view, even in clear, has no use for it),
+// the search and sort columns derived from the personal fields
+// (search_text.go) and, on PostgreSQL, the list's filter columns
+// (migration 20261203000401). Reading them cost every detail view about
+// a tenth of its columns: each column read is a description, a scan
+// function and a value per row in pgx and database/sql (BENCHMARKS.md,
+// issue 18).
+var detailSkipped = map[string]bool{
+	"password_hash": true, "search_text": true, "name_text": true, "phone_digits": true, "sort_name": true,
+	"role_mask": true, "language_keys": true,
+}
+
+// detailUserColumns returns the select list of the user's own columns for
+// the detail view: every column of the User model but detailSkipped, each
+// qualified with the query's alias.
+func detailUserColumns(db bun.IDB) string {
+	var b strings.Builder
+	for _, f := range db.Dialect().Tables().Get(reflect.TypeFor[User]()).Fields {
+		if detailSkipped[f.Name] {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("?TableAlias.")
+		b.WriteString(string(f.SQLName))
+	}
+	return b.String()
+}
+
 // userDetailQuery is the statement of selectUserDetail, scanned into row.
 func userDetailQuery(db bun.IDB, row *userDetailRow, id any) *bun.SelectQuery {
-	return db.NewSelect().Model(row).ColumnExpr("?TableAlias.*").
+	return db.NewSelect().Model(row).ColumnExpr(detailUserColumns(db)).
 		ColumnExpr(jsonList(db, "role", "userdesk_user_roles", "user_id")+" AS roles_json").
 		ColumnExpr(jsonList(db, "language", "userdesk_user_languages", "user_id")+" AS langs_json").
 		ColumnExpr(jsonGuests(db)+" AS guests_json").

@@ -86,6 +86,11 @@ func TestOperatorReadsMaskPersonalData(t *testing.T) {
 					t.Fatal(err)
 				}
 				check(t, d.User, tc.masked)
+				// In clear too, the detail view reads neither the password
+				// hash nor the search columns derived from personal data.
+				if d.User.PasswordHash != "" || d.User.SearchText != "" || d.User.NameText != "" || d.User.PhoneDigits != "" || d.User.SortName != "" {
+					t.Errorf("detail carries internal columns: hash %q, search %q %q %q %q", d.User.PasswordHash, d.User.SearchText, d.User.NameText, d.User.PhoneDigits, d.User.SortName)
+				}
 				if d.BankAccount == nil || !d.BankAccount.Masked {
 					t.Errorf("detail bank account %+v: want it masked for everyone", d.BankAccount)
 				}
