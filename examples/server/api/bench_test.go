@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/examples/usergen/synth"
@@ -36,18 +37,7 @@ func BenchmarkListPage(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			ctx := context.Background()
 			db := tc.open(b)
-			if err := synth.Load(ctx, db, synth.NewGenerator(1, time.Now(), 500), 500, nil); err != nil {
-				b.Fatal(err)
-			}
-			a := newTestApp(b, db)
-			op, err := a.users.CreateOperator(ctx, db, usermgmt.NewOperator{Name: "Bench", Email: "bench@ops.test", Password: "operator password 1", Roles: []usermgmt.OperatorRole{usermgmt.RoleAdmin}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			tok, _, err := a.users.StartSession(ctx, db, usermgmt.OperatorSession, op.ID, time.Hour)
-			if err != nil {
-				b.Fatal(err)
-			}
+			a, op, tok := seededApp(b, db, 500)
 			for _, page := range []struct{ name, query string }{
 				{"first", ""},
 				{"filtered-by-name", "?status=live&sort=name&dir=asc"},
@@ -86,6 +76,89 @@ func BenchmarkListPage(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkUserDetail is the detail view of one user (issue 18: "the
+// detail view in at most 4 statements", "≥ 5,000 detail views/s"):
+// through the library as the server calls it (the operator's session
+// resolved, then GetUserDetail with the operator in the context) and over
+// HTTP on a loopback keep-alive connection, one of 500 generated users
+// after another. The allocations per operation are the figure to watch
+// here; requests per second under load come from wrk against the server
+// (BENCHMARKS.md). Run with
+//
+//	go test -run '^$' -bench UserDetail -benchmem -benchtime 5000x ./examples/server/api/
+func BenchmarkUserDetail(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		open func(testing.TB) *bun.DB
+	}{{"sqlite", dbtest.SQLite}, {"postgres", dbtest.Postgres}} {
+		b.Run(tc.name, func(b *testing.B) {
+			ctx := context.Background()
+			db := tc.open(b)
+			a, _, tok := seededApp(b, db, 500)
+			var ids []uuid.UUID
+			if err := db.NewSelect().Table("userdesk_users").Column("id").Where("deleted_at IS NULL").Scan(ctx, &ids); err != nil || len(ids) == 0 {
+				b.Fatalf("%v, %d users", err, len(ids))
+			}
+			b.Run("library", func(b *testing.B) {
+				i := 0
+				for b.Loop() {
+					op, err := a.users.ResolveOperatorSession(ctx, db, tok)
+					if err != nil {
+						b.Fatal(err)
+					}
+					i++
+					if _, err := a.users.GetUserDetail(a.users.WithOperator(ctx, op), db, op.ID, ids[i%len(ids)]); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("http", func(b *testing.B) {
+				ts := httptest.NewServer(a.Handler())
+				defer ts.Close()
+				client := ts.Client()
+				reqs := make([]*http.Request, len(ids))
+				for i, id := range ids {
+					reqs[i], _ = http.NewRequest("GET", ts.URL+"/admin/v1/users/"+id.String(), nil)
+					reqs[i].Header.Set("Authorization", "Bearer "+tok)
+				}
+				i := 0
+				for b.Loop() {
+					i++
+					resp, err := client.Do(reqs[i%len(reqs)])
+					if err != nil {
+						b.Fatal(err)
+					}
+					n, _ := io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK || n < 500 {
+						b.Fatalf("status %d, %d bytes", resp.StatusCode, n)
+					}
+				}
+			})
+		})
+	}
+}
+
+// seededApp loads n generated users into db and returns an API on it, an
+// admin operator and a session token of that operator.
+func seededApp(tb testing.TB, db *bun.DB, n int) (*API, *usermgmt.Operator, string) {
+	tb.Helper()
+	ctx := context.Background()
+	if err := synth.Load(ctx, db, synth.NewGenerator(1, time.Now(), n), n, nil); err != nil {
+		tb.Fatal(err)
+	}
+	a := newTestApp(tb, db)
+	op, err := a.users.CreateOperator(ctx, db, usermgmt.NewOperator{Name: "Bench", Email: "bench@ops.test", Password: "operator password 1", Roles: []usermgmt.OperatorRole{usermgmt.RoleAdmin}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tok, _, err := a.users.StartSession(ctx, db, usermgmt.OperatorSession, op.ID, time.Hour)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a, op, tok
 }
 
 func mustParseQuery(tb testing.TB, q string) url.Values {

@@ -1,36 +1,19 @@
 package api
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
-	"github.com/userdesk/userdesk/examples/usergen/synth"
 	"github.com/userdesk/userdesk/internal/dbtest"
-	"github.com/userdesk/userdesk/usermgmt"
 )
 
 // TestJSONContentLength checks that a JSON answer larger than net/http's
 // own buffer (a page of 50 users) goes out with its Content-Length, not
 // chunked, and that the length is the body's.
 func TestJSONContentLength(t *testing.T) {
-	ctx := context.Background()
-	db := dbtest.SQLite(t)
-	if err := synth.Load(ctx, db, synth.NewGenerator(1, time.Now(), 60), 60, nil); err != nil {
-		t.Fatal(err)
-	}
-	a := newTestApp(t, db)
-	op, err := a.users.CreateOperator(ctx, db, usermgmt.NewOperator{Name: "Reader", Email: "reader@ops.test", Password: "operator password 1", Roles: []usermgmt.OperatorRole{usermgmt.RoleAdmin}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _, err := a.users.StartSession(ctx, db, usermgmt.OperatorSession, op.ID, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, _, tok := seededApp(t, dbtest.SQLite(t), 60)
 	ts := httptest.NewServer(a.Handler())
 	defer ts.Close()
 	req, _ := http.NewRequest("GET", ts.URL+"/admin/v1/users?limit=50", nil)
