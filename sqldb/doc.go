@@ -66,7 +66,11 @@
 // ([PostgresQueryExecMode]): bun writes every argument into the SQL text,
 // so pgx's default of preparing and caching each new text cost a round
 // trip and a server-side prepare per statement for SQL that is never sent
-// twice. A DSN that names default_query_exec_mode keeps its own. The
+// twice. A DSN that names default_query_exec_mode keeps its own. Its
+// connections run with PostgreSQL's JIT compilation off ([PostgresJIT]):
+// the compile time exceeded what it saved on every statement of ours that
+// reached the threshold (the counts of a common keyword); a DSN that names
+// jit keeps its own. The
 // statements whose text does repeat — the operator's session, the detail
 // view, list pages of one filter set, the events card — are the
 // exception: userdesk binds their arguments and they run prepared, once

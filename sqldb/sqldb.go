@@ -197,7 +197,7 @@ func openPostgresPool(ctx context.Context, dsn string) (*sql.DB, error) {
 
 // openPostgresDB opens (without connecting) a database/sql pool on pgx
 // for dsn, in the simple query protocol unless the DSN names another
-// default_query_exec_mode.
+// default_query_exec_mode, and with PostgresJIT unless the DSN names jit.
 //
 // Why: bun writes every argument into the SQL text, so nearly every
 // statement's text is new (a user's ID, a cursor, a timestamp). pgx's
@@ -216,6 +216,9 @@ func openPostgresDB(dsn string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := cfg.RuntimeParams["jit"]; !ok {
+		cfg.RuntimeParams["jit"] = PostgresJIT
+	}
 	hot := pgx.QueryExecModeCacheStatement
 	if strings.Contains(dsn, "default_query_exec_mode") {
 		hot = cfg.DefaultQueryExecMode
@@ -224,6 +227,19 @@ func openPostgresDB(dsn string) (*sql.DB, error) {
 	}
 	return sql.OpenDB(pgxdrv.Connector(*cfg, hot)), nil
 }
+
+// PostgresJIT is the jit setting OpenPostgres's connections start with
+// ("off"), unless the DSN names jit itself (jit=on in the URL's query or
+// the key=value string); it overrides a jit set on the database or role.
+//
+// Why: PostgreSQL compiles a statement whose estimated cost passes
+// jit_above_cost (100,000 by default), and a back office's statements
+// that pass it are the counts and exports of many rows. At 1M users, a
+// count of the users matching a common keyword took 1,130 ms with JIT and
+// 356 ms without ("an", 286,096 users), 508 → 325 ms ("ie"), 363 → 321 ms
+// ("mar"): the compile time (10–15 ms and more) was never won back by the
+// scan it compiled (BENCHMARKS.md, issue 18).
+const PostgresJIT = "off"
 
 // PostgresQueryExecMode is how OpenPostgres's connections send statements
 // (pgx's simple query protocol; see openPostgresDB for why). A host or a

@@ -236,6 +236,41 @@ func TestOpenPostgresSimpleProtocol(t *testing.T) {
 	}
 }
 
+// TestOpenPostgresJIT: connections start with JIT compilation off
+// (sqldb.PostgresJIT), and a DSN that names jit keeps its own.
+func TestOpenPostgresJIT(t *testing.T) {
+	dsn := os.Getenv("USERDESK_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("USERDESK_REQUIRE_POSTGRES") != "" {
+			t.Fatal("USERDESK_TEST_POSTGRES is not set")
+		}
+		return
+	}
+	ctx := context.Background()
+	jit := func(dsn string) string {
+		db, err := sqldb.OpenPostgres(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var v string
+		if err := db.QueryRowContext(ctx, "SHOW jit").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if got := jit(dsn); got != sqldb.PostgresJIT {
+		t.Errorf("jit = %q, want %q", got, sqldb.PostgresJIT)
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	if got := jit(dsn + sep + "jit=on"); got != "on" {
+		t.Errorf("jit = %q with jit=on in the DSN, want on", got)
+	}
+}
+
 // TestOpenSQLiteKeepsIdleConnections: after 16 concurrent readers let go
 // of their connections, the pool keeps them for the next burst instead of
 // closing all but 2 (database/sql's default), which made every burst
