@@ -184,16 +184,25 @@ func TestOpenPostgresSizesThePool(t *testing.T) {
 	}
 }
 
+// postgresDSN returns the server of USERDESK_TEST_POSTGRES, and false
+// when it is unset (then these tests have nothing to run against, and
+// they fail if USERDESK_REQUIRE_POSTGRES says a server was expected).
+func postgresDSN(t *testing.T) (string, bool) {
+	t.Helper()
+	dsn := os.Getenv("USERDESK_TEST_POSTGRES")
+	if dsn == "" && os.Getenv("USERDESK_REQUIRE_POSTGRES") != "" {
+		t.Fatal("USERDESK_TEST_POSTGRES is not set")
+	}
+	return dsn, dsn != ""
+}
+
 // TestOpenPostgresSimpleProtocol: statements go out in the simple query
 // protocol (no server-side prepared statement per new SQL text), unless the
 // DSN asks for another default_query_exec_mode; arguments passed to
 // database/sql still arrive intact.
 func TestOpenPostgresSimpleProtocol(t *testing.T) {
-	dsn := os.Getenv("USERDESK_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("USERDESK_REQUIRE_POSTGRES") != "" {
-			t.Fatal("USERDESK_TEST_POSTGRES is not set")
-		}
+	dsn, ok := postgresDSN(t)
+	if !ok {
 		return
 	}
 	ctx := context.Background()
@@ -239,11 +248,8 @@ func TestOpenPostgresSimpleProtocol(t *testing.T) {
 // TestOpenPostgresJIT: connections start with JIT compilation off
 // (sqldb.PostgresJIT), and a DSN that names jit keeps its own.
 func TestOpenPostgresJIT(t *testing.T) {
-	dsn := os.Getenv("USERDESK_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("USERDESK_REQUIRE_POSTGRES") != "" {
-			t.Fatal("USERDESK_TEST_POSTGRES is not set")
-		}
+	dsn, ok := postgresDSN(t)
+	if !ok {
 		return
 	}
 	ctx := context.Background()

@@ -30,52 +30,46 @@ import (
 //
 // (the PostgreSQL rows need USERDESK_TEST_POSTGRES, as the tests do).
 func BenchmarkListPage(b *testing.B) {
-	for _, tc := range []struct {
-		name string
-		open func(testing.TB) *bun.DB
-	}{{"sqlite", dbtest.SQLite}, {"postgres", dbtest.Postgres}} {
-		b.Run(tc.name, func(b *testing.B) {
-			ctx := context.Background()
-			db := tc.open(b)
-			a, op, tok := seededApp(b, db, 500)
-			for _, page := range []struct{ name, query string }{
-				{"first", ""},
-				{"filtered-by-name", "?status=live&sort=name&dir=asc"},
-			} {
-				q, err := listQuery(mustParseQuery(b, page.query))
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.Run(page.name+"/library", func(b *testing.B) {
-					octx := a.users.WithOperator(ctx, op)
-					for b.Loop() {
-						p, err := a.users.ListUsers(octx, db, op.ID, q)
-						if err != nil || len(p.Items) == 0 {
-							b.Fatalf("%v, %d rows", err, len(p.Items))
-						}
-					}
-				})
-				b.Run(page.name+"/http", func(b *testing.B) {
-					ts := httptest.NewServer(a.Handler())
-					defer ts.Close()
-					client := ts.Client()
-					req, _ := http.NewRequest("GET", ts.URL+"/admin/v1/users"+page.query, nil)
-					req.Header.Set("Authorization", "Bearer "+tok)
-					for b.Loop() {
-						resp, err := client.Do(req)
-						if err != nil {
-							b.Fatal(err)
-						}
-						n, _ := io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-						if resp.StatusCode != http.StatusOK || n < 1000 {
-							b.Fatalf("status %d, %d bytes", resp.StatusCode, n)
-						}
-					}
-				})
+	eachBenchDatabase(b, func(b *testing.B, db *bun.DB) {
+		ctx := context.Background()
+		a, op, tok := seededApp(b, db, 500)
+		for _, page := range []struct{ name, query string }{
+			{"first", ""},
+			{"filtered-by-name", "?status=live&sort=name&dir=asc"},
+		} {
+			q, err := listQuery(mustParseQuery(b, page.query))
+			if err != nil {
+				b.Fatal(err)
 			}
-		})
-	}
+			b.Run(page.name+"/library", func(b *testing.B) {
+				octx := a.users.WithOperator(ctx, op)
+				for b.Loop() {
+					p, err := a.users.ListUsers(octx, db, op.ID, q)
+					if err != nil || len(p.Items) == 0 {
+						b.Fatalf("%v, %d rows", err, len(p.Items))
+					}
+				}
+			})
+			b.Run(page.name+"/http", func(b *testing.B) {
+				ts := httptest.NewServer(a.Handler())
+				defer ts.Close()
+				client := ts.Client()
+				req, _ := http.NewRequest("GET", ts.URL+"/admin/v1/users"+page.query, nil)
+				req.Header.Set("Authorization", "Bearer "+tok)
+				for b.Loop() {
+					resp, err := client.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					n, _ := io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK || n < 1000 {
+						b.Fatalf("status %d, %d bytes", resp.StatusCode, n)
+					}
+				}
+			})
+		}
+	})
 }
 
 // BenchmarkUserDetail is the detail view of one user (issue 18: "the
@@ -89,55 +83,61 @@ func BenchmarkListPage(b *testing.B) {
 //
 //	go test -run '^$' -bench UserDetail -benchmem -benchtime 5000x ./examples/server/api/
 func BenchmarkUserDetail(b *testing.B) {
+	eachBenchDatabase(b, func(b *testing.B, db *bun.DB) {
+		ctx := context.Background()
+		a, _, tok := seededApp(b, db, 500)
+		var ids []uuid.UUID
+		if err := db.NewSelect().Table("userdesk_users").Column("id").Where("deleted_at IS NULL").Scan(ctx, &ids); err != nil || len(ids) == 0 {
+			b.Fatalf("%v, %d users", err, len(ids))
+		}
+		b.Run("library", func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				op, err := a.users.ResolveOperatorSession(ctx, db, tok)
+				if err != nil {
+					b.Fatal(err)
+				}
+				i++
+				if _, err := a.users.GetUserDetail(a.users.WithOperator(ctx, op), db, op.ID, ids[i%len(ids)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("http", func(b *testing.B) {
+			ts := httptest.NewServer(a.Handler())
+			defer ts.Close()
+			client := ts.Client()
+			reqs := make([]*http.Request, len(ids))
+			for i, id := range ids {
+				reqs[i], _ = http.NewRequest("GET", ts.URL+"/admin/v1/users/"+id.String(), nil)
+				reqs[i].Header.Set("Authorization", "Bearer "+tok)
+			}
+			i := 0
+			for b.Loop() {
+				i++
+				resp, err := client.Do(reqs[i%len(reqs)])
+				if err != nil {
+					b.Fatal(err)
+				}
+				n, _ := io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK || n < 500 {
+					b.Fatalf("status %d, %d bytes", resp.StatusCode, n)
+				}
+			}
+		})
+	})
+}
+
+// eachBenchDatabase runs f as a sub-benchmark on a migrated SQLite
+// database and on a PostgreSQL one (which needs USERDESK_TEST_POSTGRES, as
+// the tests do).
+func eachBenchDatabase(b *testing.B, f func(b *testing.B, db *bun.DB)) {
 	for _, tc := range []struct {
 		name string
 		open func(testing.TB) *bun.DB
 	}{{"sqlite", dbtest.SQLite}, {"postgres", dbtest.Postgres}} {
-		b.Run(tc.name, func(b *testing.B) {
-			ctx := context.Background()
-			db := tc.open(b)
-			a, _, tok := seededApp(b, db, 500)
-			var ids []uuid.UUID
-			if err := db.NewSelect().Table("userdesk_users").Column("id").Where("deleted_at IS NULL").Scan(ctx, &ids); err != nil || len(ids) == 0 {
-				b.Fatalf("%v, %d users", err, len(ids))
-			}
-			b.Run("library", func(b *testing.B) {
-				i := 0
-				for b.Loop() {
-					op, err := a.users.ResolveOperatorSession(ctx, db, tok)
-					if err != nil {
-						b.Fatal(err)
-					}
-					i++
-					if _, err := a.users.GetUserDetail(a.users.WithOperator(ctx, op), db, op.ID, ids[i%len(ids)]); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("http", func(b *testing.B) {
-				ts := httptest.NewServer(a.Handler())
-				defer ts.Close()
-				client := ts.Client()
-				reqs := make([]*http.Request, len(ids))
-				for i, id := range ids {
-					reqs[i], _ = http.NewRequest("GET", ts.URL+"/admin/v1/users/"+id.String(), nil)
-					reqs[i].Header.Set("Authorization", "Bearer "+tok)
-				}
-				i := 0
-				for b.Loop() {
-					i++
-					resp, err := client.Do(reqs[i%len(reqs)])
-					if err != nil {
-						b.Fatal(err)
-					}
-					n, _ := io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK || n < 500 {
-						b.Fatalf("status %d, %d bytes", resp.StatusCode, n)
-					}
-				}
-			})
-		})
+		b.Run(tc.name, func(b *testing.B) { f(b, tc.open(b)) })
 	}
 }
 
