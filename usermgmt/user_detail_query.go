@@ -111,17 +111,20 @@ func selectUserDetail(ctx context.Context, db bun.IDB, hot *hotQueries, id uuid.
 	return out, nil
 }
 
-// detailSkipped are the users' columns that the detail view never reads:
-// the password hash (a detail view, even in clear, has no use for it),
-// the search and sort columns derived from the personal fields
-// (search_text.go) and, on PostgreSQL, the list's filter columns
-// (migration 20261203000401). Reading them cost every detail view about
-// a tenth of its columns: each column read is a description, a scan
-// function and a value per row in pgx and database/sql (BENCHMARKS.md,
-// issue 18).
-var detailSkipped = map[string]bool{
-	"password_hash": true, "search_text": true, "name_text": true, "phone_digits": true, "sort_name": true,
-	"role_mask": true, "language_keys": true,
+// detailSkipped reports the User columns that the detail view never
+// reads: the password hash (a detail view, even in clear, has no use for
+// it) and the search and sort columns derived from the personal fields
+// (search_text.go). Naming the columns also leaves out PostgreSQL's list
+// filter columns (migration 20261203000401), which the model does not
+// have. "u.*" read 7 columns too many per detail view, each a
+// description, a scan function and a value in pgx and database/sql
+// (BENCHMARKS.md, issue 18).
+func detailSkipped(column string) bool {
+	switch column {
+	case "password_hash", "search_text", "name_text", "phone_digits", "sort_name":
+		return true
+	}
+	return false
 }
 
 // detailUserColumns returns the select list of the user's own columns for
@@ -130,7 +133,7 @@ var detailSkipped = map[string]bool{
 func detailUserColumns(db bun.IDB) string {
 	var b strings.Builder
 	for _, f := range db.Dialect().Tables().Get(reflect.TypeFor[User]()).Fields {
-		if detailSkipped[f.Name] {
+		if detailSkipped(f.Name) {
 			continue
 		}
 		if b.Len() > 0 {

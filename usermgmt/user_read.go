@@ -60,7 +60,9 @@ func (s *Service) GetOwnUser(ctx context.Context, db bun.IDB, id uuid.UUID) (*Us
 // read with one permission check: the user (with roles, languages,
 // verification flags, counters), the bank account (always masked here;
 // GetBankAccount reveals it), the guests, the fee card and the
-// categories.
+// categories. Its User never carries the password hash nor the search and
+// sort columns derived from personal data (PasswordHash, SearchText,
+// NameText, PhoneDigits, SortName are empty), even in clear.
 type UserDetail struct {
 	*User
 	// FullName is the user's name as the back office shows it.
