@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -17,6 +18,12 @@ import (
 // ended session or one whose operator is gone, and ErrLoginRefused when
 // the operator is deactivated.
 //
+// The operator comes without its password hash and normalized email
+// (PasswordHash and EmailNormalized are empty): it travels in the
+// request's context, which has no use for them. Do not write it back
+// whole (an update of every column); the library's own writes name their
+// columns.
+//
 // Pass the operator to the request's library calls with
 // [Service.WithOperator], so that their [Service.Authorize] does not read
 // it again.
@@ -28,7 +35,10 @@ func (s *Service) ResolveOperatorSession(ctx context.Context, db bun.IDB, token 
 	// The statement of every back-office request: compiled once per
 	// connection (scanOne).
 	query := s.hot.text(db, "operator session", func(arg func(int) bun.Safe) string {
-		return db.NewSelect().Model((*operatorRow)(nil)).ColumnExpr("?TableAlias.*").
+		// Every column but the password hash and the normalized email:
+		// the operator of a request travels in its context (WithOperator)
+		// and has no use for either.
+		return db.NewSelect().Model((*operatorRow)(nil)).ColumnExpr(columnsExcept(db, reflect.TypeFor[Operator](), "password_hash", "email_normalized")).
 			ColumnExpr(jsonList(db, "role", "userdesk_operator_roles", "operator_id")+" AS roles_json").
 			Join("JOIN userdesk_sessions AS s ON s.subject_id = ?TableAlias.id").
 			Where("s.token_hash = ?", arg(1)).Where("s.kind = ?", arg(2)).

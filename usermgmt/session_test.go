@@ -101,3 +101,37 @@ func TestUpdateSettings(t *testing.T) {
 		}
 	})
 }
+
+// TestResolveOperatorSessionCarriesNoSecrets: the operator of a request
+// (which WithOperator puts in its context) comes without the password
+// hash and the normalized email, and with everything else.
+func TestResolveOperatorSessionCarriesNoSecrets(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		s := newService(t)
+		id := newOperator(t, s, db, usermgmt.RoleSupport)
+		full, err := s.GetOperator(ctx, db, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if full.PasswordHash == "" {
+			t.Fatal("the operator has no password hash: the case tests nothing")
+		}
+		token, _, err := s.StartSession(ctx, db, usermgmt.OperatorSession, id, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		op, err := s.ResolveOperatorSession(ctx, db, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if op.PasswordHash != "" || op.EmailNormalized != "" {
+			t.Errorf("session operator carries hash %q, normalized email %q", op.PasswordHash, op.EmailNormalized)
+		}
+		if op.ID != id || op.Email != full.Email || op.Name != full.Name || !op.Active || len(op.Roles) != 1 || op.Version != full.Version || !op.CreatedAt.Equal(full.CreatedAt) {
+			t.Errorf("session operator %+v, want the operator's fields as GetOperator reads them: %+v", op, full)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,29 +112,12 @@ func selectUserDetail(ctx context.Context, db bun.IDB, hot *hotQueries, id uuid.
 	return out, nil
 }
 
-// detailSkipped reports the User columns that the detail view never
-// reads: the password hash (a detail view, even in clear, has no use for
-// it) and the search and sort columns derived from the personal fields
-// (search_text.go). Naming the columns also leaves out PostgreSQL's list
-// filter columns (migration 20261203000401), which the model does not
-// have. "u.*" read 7 columns too many per detail view, each a
-// description, a scan function and a value in pgx and database/sql
-// (BENCHMARKS.md, issue 18).
-func detailSkipped(column string) bool {
-	switch column {
-	case "password_hash", "search_text", "name_text", "phone_digits", "sort_name":
-		return true
-	}
-	return false
-}
-
-// detailUserColumns returns the select list of the user's own columns for
-// the detail view: every column of the User model but detailSkipped, each
-// qualified with the query's alias.
-func detailUserColumns(db bun.IDB) string {
+// columnsExcept returns a select list of the columns of model (a bun
+// model type) but skip, each qualified with the query's alias.
+func columnsExcept(db bun.IDB, model reflect.Type, skip ...string) string {
 	var b strings.Builder
-	for _, f := range db.Dialect().Tables().Get(reflect.TypeFor[User]()).Fields {
-		if detailSkipped(f.Name) {
+	for _, f := range db.Dialect().Tables().Get(model).Fields {
+		if slices.Contains(skip, f.Name) {
 			continue
 		}
 		if b.Len() > 0 {
@@ -146,8 +130,18 @@ func detailUserColumns(db bun.IDB) string {
 }
 
 // userDetailQuery is the statement of selectUserDetail, scanned into row.
+//
+// It names the user's columns but those the detail view never reads: the
+// password hash (a detail view, even in clear, has no use for it) and the
+// search and sort columns derived from the personal fields
+// (search_text.go). Naming them also leaves out PostgreSQL's list filter
+// columns (migration 20261203000401), which the model does not have.
+// "u.*" read 7 columns too many per detail view, each a description, a
+// scan function and a value in pgx and database/sql (BENCHMARKS.md, issue
+// 18).
 func userDetailQuery(db bun.IDB, row *userDetailRow, id any) *bun.SelectQuery {
-	return db.NewSelect().Model(row).ColumnExpr(detailUserColumns(db)).
+	cols := columnsExcept(db, reflect.TypeFor[User](), "password_hash", "search_text", "name_text", "phone_digits", "sort_name")
+	return db.NewSelect().Model(row).ColumnExpr(cols).
 		ColumnExpr(jsonList(db, "role", "userdesk_user_roles", "user_id")+" AS roles_json").
 		ColumnExpr(jsonList(db, "language", "userdesk_user_languages", "user_id")+" AS langs_json").
 		ColumnExpr(jsonGuests(db)+" AS guests_json").
