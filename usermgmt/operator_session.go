@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"reflect"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -35,10 +34,7 @@ func (s *Service) ResolveOperatorSession(ctx context.Context, db bun.IDB, token 
 	// The statement of every back-office request: compiled once per
 	// connection (scanOne).
 	query := s.hot.text(db, "operator session", func(arg func(int) bun.Safe) string {
-		// Every column but the password hash and the normalized email:
-		// the operator of a request travels in its context (WithOperator)
-		// and has no use for either.
-		return db.NewSelect().Model((*operatorRow)(nil)).ColumnExpr(columnsExcept(db, reflect.TypeFor[Operator](), "password_hash", "email_normalized")).
+		return db.NewSelect().Model((*operatorRow)(nil)).ExcludeColumn("password_hash", "email_normalized").
 			ColumnExpr(jsonList(db, "role", "userdesk_operator_roles", "operator_id")+" AS roles_json").
 			Join("JOIN userdesk_sessions AS s ON s.subject_id = ?TableAlias.id").
 			Where("s.token_hash = ?", arg(1)).Where("s.kind = ?", arg(2)).

@@ -5,9 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"reflect"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -112,23 +109,6 @@ func selectUserDetail(ctx context.Context, db bun.IDB, hot *hotQueries, id uuid.
 	return out, nil
 }
 
-// columnsExcept returns a select list of the columns of model (a bun
-// model type) but skip, each qualified with the query's alias.
-func columnsExcept(db bun.IDB, model reflect.Type, skip ...string) string {
-	var b strings.Builder
-	for _, f := range db.Dialect().Tables().Get(model).Fields {
-		if slices.Contains(skip, f.Name) {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("?TableAlias.")
-		b.WriteString(string(f.SQLName))
-	}
-	return b.String()
-}
-
 // userDetailQuery is the statement of selectUserDetail, scanned into row.
 //
 // It names the user's columns but those the detail view never reads: the
@@ -140,8 +120,8 @@ func columnsExcept(db bun.IDB, model reflect.Type, skip ...string) string {
 // scan function and a value in pgx and database/sql (BENCHMARKS.md, issue
 // 18).
 func userDetailQuery(db bun.IDB, row *userDetailRow, id any) *bun.SelectQuery {
-	cols := columnsExcept(db, reflect.TypeFor[User](), "password_hash", "search_text", "name_text", "phone_digits", "sort_name")
-	return db.NewSelect().Model(row).ColumnExpr(cols).
+	return db.NewSelect().Model(row).
+		ExcludeColumn("password_hash", "search_text", "name_text", "phone_digits", "sort_name").
 		ColumnExpr(jsonList(db, "role", "userdesk_user_roles", "user_id")+" AS roles_json").
 		ColumnExpr(jsonList(db, "language", "userdesk_user_languages", "user_id")+" AS langs_json").
 		ColumnExpr(jsonGuests(db)+" AS guests_json").
