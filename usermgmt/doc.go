@@ -202,8 +202,15 @@
 // calls, whose [Service.Authorize] then checks it without reading it
 // again — the detail request is two statements in all. The operator is
 // the one of the request's start; a deactivation that commits meanwhile
-// applies from the next request. examples/server/api pins the statement
-// count of every authenticated route (TestRouteStatementCounts).
+// applies from the next request. [Service.GetUserDetailBySession] folds
+// the two into one statement and one round trip for the user page, the
+// back office's most frequent request: the session's operator and the
+// user read side by side (the user LEFT JOINed), the checks then made in
+// the same order (session, permission, user), nothing of the user
+// returned unless all pass. On PostgreSQL the session statement was half
+// of the database's work per detail view (BENCHMARKS.md, issue 18).
+// examples/server/api pins the statement count of every authenticated
+// route (TestRouteStatementCounts).
 //
 // # Erasure: what is kept and why
 //

@@ -48,16 +48,27 @@ func (s *Service) ResolveOperatorSession(ctx context.Context, db bun.IDB, token 
 		return nil, fmt.Errorf("usermgmt: resolve operator session: %w", err)
 	}
 	op := &row.Operator
-	if op.Roles, err = decodeList[OperatorRole](row.RolesJSON); err != nil {
+	if err := op.decodeSessionRoles(row.RolesJSON); err != nil {
 		return nil, err
-	}
-	if len(op.Roles) == 0 {
-		op.Roles = nil
 	}
 	if !op.Active {
 		return nil, ErrLoginRefused
 	}
 	return op, nil
+}
+
+// decodeSessionRoles sets the roles of an operator read with a session
+// from their JSON list (jsonList); none is nil.
+func (op *Operator) decodeSessionRoles(raw string) error {
+	roles, err := decodeList[OperatorRole](raw)
+	if err != nil {
+		return err
+	}
+	if len(roles) == 0 {
+		roles = nil
+	}
+	op.Roles = roles
+	return nil
 }
 
 // requestOperator is the operator a context carries for one Service.

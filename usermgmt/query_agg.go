@@ -26,10 +26,16 @@ import (
 // 6,000–6,800 to 6,800–8,000 executions per second on 2 cores (BENCHMARKS.md,
 // issue 18).
 func jsonList(db bun.IDB, col, table, fk string) string {
+	return jsonListOf(db, col, table, fk, "?TableAlias.id")
+}
+
+// jsonListOf is jsonList for the rows whose fk is owner (an SQL
+// expression) rather than the outer query's ?TableAlias.id.
+func jsonListOf(db bun.IDB, col, table, fk, owner string) string {
 	if d, _ := sqldb.DialectOf(db); d == sqldb.Postgres {
-		return fmt.Sprintf("to_json(ARRAY(SELECT j.%[1]s FROM %[2]s AS j WHERE j.%[3]s = ?TableAlias.id ORDER BY j.%[1]s))", col, table, fk)
+		return fmt.Sprintf("to_json(ARRAY(SELECT j.%[1]s FROM %[2]s AS j WHERE j.%[3]s = %[4]s ORDER BY j.%[1]s))", col, table, fk, owner)
 	}
-	return fmt.Sprintf("COALESCE((SELECT json_group_array(%[1]s) FROM (SELECT j.%[1]s FROM %[2]s AS j WHERE j.%[3]s = ?TableAlias.id ORDER BY j.%[1]s)), '[]')", col, table, fk)
+	return fmt.Sprintf("COALESCE((SELECT json_group_array(%[1]s) FROM (SELECT j.%[1]s FROM %[2]s AS j WHERE j.%[3]s = %[4]s ORDER BY j.%[1]s)), '[]')", col, table, fk, owner)
 }
 
 // decodeList decodes what jsonList yields into a slice of T.

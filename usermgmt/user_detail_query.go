@@ -72,8 +72,15 @@ func selectUserDetail(ctx context.Context, db bun.IDB, hot *hotQueries, id uuid.
 	if err != nil {
 		return nil, fmt.Errorf("usermgmt: get user: %w", err)
 	}
+	return row.read()
+}
+
+// read decodes the row of a detail read. Returns ErrNotFound for an
+// erased user or none (a NULL id, from a LEFT JOIN).
+func (row *userDetailRow) read() (*userDetailRead, error) {
+	var err error
 	u := &row.User
-	if u.Deleted() {
+	if u.ID == uuid.Nil || u.Deleted() {
 		return nil, ErrNotFound
 	}
 	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
@@ -110,6 +117,12 @@ func selectUserDetail(ctx context.Context, db bun.IDB, hot *hotQueries, id uuid.
 }
 
 // userDetailQuery is the statement of selectUserDetail, scanned into row.
+func userDetailQuery(db bun.IDB, row any, id any) *bun.SelectQuery {
+	return userDetailSelect(db, row).Where("?TableAlias.id = ?", id)
+}
+
+// userDetailSelect is the select list and joins of the detail view, from
+// the users table (alias ?TableAlias) without a condition.
 //
 // It names the user's columns but those the detail view never reads: the
 // password hash (a detail view, even in clear, has no use for it) and the
@@ -119,19 +132,18 @@ func selectUserDetail(ctx context.Context, db bun.IDB, hot *hotQueries, id uuid.
 // "u.*" read 7 columns too many per detail view, each a description, a
 // scan function and a value in pgx and database/sql (BENCHMARKS.md, issue
 // 18).
-func userDetailQuery(db bun.IDB, row *userDetailRow, id any) *bun.SelectQuery {
+func userDetailSelect(db bun.IDB, row any) *bun.SelectQuery {
 	return db.NewSelect().Model(row).
 		ExcludeColumn("password_hash", "search_text", "name_text", "phone_digits", "sort_name").
-		ColumnExpr(jsonList(db, "role", "userdesk_user_roles", "user_id")+" AS roles_json").
-		ColumnExpr(jsonList(db, "language", "userdesk_user_languages", "user_id")+" AS langs_json").
-		ColumnExpr(jsonGuests(db)+" AS guests_json").
-		ColumnExpr(jsonCategories(db)+" AS categories_json").
+		ColumnExpr(jsonList(db, "role", "userdesk_user_roles", "user_id") + " AS roles_json").
+		ColumnExpr(jsonList(db, "language", "userdesk_user_languages", "user_id") + " AS langs_json").
+		ColumnExpr(jsonGuests(db) + " AS guests_json").
+		ColumnExpr(jsonCategories(db) + " AS categories_json").
 		ColumnExpr("b.key_id AS bank_key_id, b.sealed AS bank_sealed, b.updated_at AS bank_updated_at").
 		ColumnExpr("st.currency AS st_currency, st.asker_percent AS st_asker_percent, st.asker_fixed AS st_asker_fixed").
 		ColumnExpr("st.offeror_percent AS st_offeror_percent, st.offeror_fixed AS st_offeror_fixed").
 		ColumnExpr("st.default_user_status AS st_default_user_status, st.platform_mode AS st_platform_mode").
 		ColumnExpr("st.version AS st_version, st.updated_at AS st_updated_at").
 		Join("LEFT JOIN userdesk_bank_accounts AS b ON b.user_id = ?TableAlias.id").
-		Join("LEFT JOIN userdesk_platform_settings AS st ON st.id = 1").
-		Where("?TableAlias.id = ?", id)
+		Join("LEFT JOIN userdesk_platform_settings AS st ON st.id = 1")
 }

@@ -96,6 +96,13 @@ func (s *Service) userDetail(ctx context.Context, db bun.IDB, op *Operator, id u
 	if err != nil {
 		return nil, err
 	}
+	return s.detailOf(op, id, r)
+}
+
+// detailOf builds the detail view of user id for op from its read r:
+// the fees resolved, personal data masked unless op sees it in clear, the
+// bank account opened and masked.
+func (s *Service) detailOf(op *Operator, id uuid.UUID, r *userDetailRead) (*UserDetail, error) {
 	u := r.User
 	clear := s.seesPersonalData(op)
 	d := &UserDetail{User: u, FullName: u.FullName(), Guests: r.Guests, Categories: r.Categories}

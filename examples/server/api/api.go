@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -245,6 +246,17 @@ func (rt *router) operator(pattern string, h operatorHandler) {
 		}
 		return err
 	})
+}
+
+// operatorSelf registers a back-office route whose handler authenticates
+// the operator itself, in the same library call as its read (the detail
+// view: GetUserDetailBySession). Only for GET routes: a write needs the
+// operator before it starts, and the replicas' read-your-writes note.
+func (rt *router) operatorSelf(pattern string, h handlerFunc) {
+	if !strings.HasPrefix(pattern, http.MethodGet+" ") {
+		panic("api: operatorSelf is for GET routes: " + pattern)
+	}
+	rt.add(pattern, CallerOperator, h)
 }
 
 // user registers a front-office route: the handler runs for a user

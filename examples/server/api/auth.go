@@ -30,13 +30,20 @@ func bearer(r *http.Request) string {
 // by an outage.
 func (a *API) operator(r *http.Request) (*usermgmt.Operator, error) {
 	op, err := a.users.ResolveOperatorSession(r.Context(), a.db, bearer(r))
-	if errors.Is(err, usermgmt.ErrSessionInvalid) || errors.Is(err, usermgmt.ErrLoginRefused) {
-		return nil, errUnauthenticated
-	}
 	if err != nil {
-		return nil, err
+		return nil, authError(err)
 	}
 	return op, nil
+}
+
+// authError is err of an operator session's resolution as the API
+// answers it: an invalid session, or one of a deactivated operator, is
+// errUnauthenticated; anything else stays as it is.
+func authError(err error) error {
+	if errors.Is(err, usermgmt.ErrSessionInvalid) || errors.Is(err, usermgmt.ErrLoginRefused) {
+		return errUnauthenticated
+	}
+	return err
 }
 
 // Me is the user a front-office request acts as, and who impersonates

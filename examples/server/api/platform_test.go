@@ -60,6 +60,16 @@ func TestPathUUIDsMustBeCanonical(t *testing.T) {
 		if p["code"] != "invalid_path_parameter" || !strings.Contains(fmt.Sprint(p["errors"]), "uid") {
 			t.Errorf("%s: %v", spelling, p)
 		}
+		// Authentication comes first: without a session, or with a
+		// forged one, the path's validity is not told.
+		for _, c := range []*client{e.anon, e.anon.as("forged-token")} {
+			if p := c.json("GET", "/admin/v1/users/"+spelling, nil, 401); p["code"] != "unauthenticated" {
+				t.Errorf("%s without a session: %v", spelling, p)
+			}
+		}
+	}
+	for _, c := range []*client{e.anon, e.anon.as("forged-token")} {
+		c.json("GET", "/admin/v1/users/"+id, nil, 401)
 	}
 }
 

@@ -138,7 +138,7 @@ func (a *API) bindAdminUsers(rt *router) {
 
 // bindAdminUser: one user's detail view and every card's edits.
 func (a *API) bindAdminUser(rt *router) {
-	rt.operator(routeUserGet, a.userGet)
+	rt.operatorSelf(routeUserGet, a.userGet)
 	rt.operator(routeUserPatch, a.userPatch)
 	rt.operator(routeUserDelete, a.userDelete)
 	rt.operator(routeUserStatus, a.userStatus)
