@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -168,4 +169,32 @@ func ExampleService_EraseUser() {
 	// true
 	// true
 	// <nil>
+}
+
+// A host's handler for the user page reads the operator's session and the
+// user in one statement; support sees personal data masked.
+func ExampleService_GetUserDetailBySession() {
+	db, done := exampleDB()
+	defer done()
+	ctx := context.Background()
+	users, support, u := exampleSetup(db, usermgmt.RoleSupport)
+	// The token is what the operator's login returned (a cookie or a
+	// bearer token of the host's back office).
+	token, _, err := users.StartSession(ctx, db, usermgmt.OperatorSession, support.ID, time.Hour)
+	if err != nil {
+		log.Fatal(err)
+	}
+	op, d, err := users.GetUserDetailBySession(ctx, db, token, u.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(op.Name, op.Roles)
+	fmt.Println(d.FullName, d.Email, d.Masked)
+
+	_, _, err = users.GetUserDetailBySession(ctx, db, "an ended or forged token", u.ID)
+	fmt.Println(errors.Is(err, usermgmt.ErrSessionInvalid))
+	// Output:
+	// Sam [support]
+	// Léa Martin l•••@e•••.com true
+	// true
 }
