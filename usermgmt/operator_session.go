@@ -35,12 +35,11 @@ func (s *Service) ResolveOperatorSession(ctx context.Context, db bun.IDB, token 
 	// connection (scanOne).
 	query := s.hot.text(db, "operator session", func(arg func(int) bun.Safe) string {
 		return db.NewSelect().Model((*operatorRow)(nil)).ExcludeColumn("password_hash", "email_normalized").
-			ColumnExpr(jsonList(db, "role", "userdesk_operator_roles", "operator_id")+" AS roles_json").
+			ColumnExpr(jsonList(db, "role", "userdesk_operator_roles", "operator_id") + " AS roles_json").
 			Join("JOIN userdesk_sessions AS s ON s.subject_id = ?TableAlias.id").
-			Where("s.token_hash = ?", arg(1)).Where("s.kind = ?", arg(2)).
-			Where("s.expires_at > ?", arg(3)).String()
+			Apply(liveOperatorSession(arg, 1)).String()
 	})
-	err := scanOne(ctx, db, query, row, hashToken(token), OperatorSession, s.clock())
+	err := scanOne(ctx, db, query, row, s.operatorSessionArgs(token)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrSessionInvalid
 	}
@@ -48,19 +47,31 @@ func (s *Service) ResolveOperatorSession(ctx context.Context, db bun.IDB, token 
 		return nil, fmt.Errorf("usermgmt: resolve operator session: %w", err)
 	}
 	op := &row.Operator
-	if err := op.decodeSessionRoles(row.RolesJSON); err != nil {
+	if err := op.fromSession(row.RolesJSON); err != nil {
 		return nil, err
-	}
-	if !op.Active {
-		return nil, ErrLoginRefused
 	}
 	return op, nil
 }
 
-// decodeSessionRoles sets the roles of an operator read with a session
-// from their JSON list (jsonList); none is nil.
-func (op *Operator) decodeSessionRoles(raw string) error {
-	roles, err := decodeList[OperatorRole](raw)
+// liveOperatorSession returns the conditions of a live operator session
+// s (its token hash, kind and expiry: arguments n, n+1 and n+2 of
+// operatorSessionArgs) for a hot statement's query.
+func liveOperatorSession(arg func(int) bun.Safe, n int) func(*bun.SelectQuery) *bun.SelectQuery {
+	return func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("s.token_hash = ?", arg(n)).Where("s.kind = ?", arg(n+1)).Where("s.expires_at > ?", arg(n+2))
+	}
+}
+
+// operatorSessionArgs are the arguments of liveOperatorSession for token.
+func (s *Service) operatorSessionArgs(token string) []any {
+	return []any{hashToken(token), OperatorSession, s.clock()}
+}
+
+// fromSession finishes an operator read with its session: its roles
+// from their JSON list (jsonList; none is nil), and ErrLoginRefused when
+// it is deactivated.
+func (op *Operator) fromSession(rolesJSON string) error {
+	roles, err := decodeList[OperatorRole](rolesJSON)
 	if err != nil {
 		return err
 	}
@@ -68,6 +79,9 @@ func (op *Operator) decodeSessionRoles(raw string) error {
 		roles = nil
 	}
 	op.Roles = roles
+	if !op.Active {
+		return ErrLoginRefused
+	}
 	return nil
 }
 

@@ -57,10 +57,9 @@ func (s *Service) GetUserDetailBySession(ctx context.Context, db bun.IDB, token 
 			// the order they bind in on a database not opened by sqldb.
 			ModelTableExpr("userdesk_sessions AS s JOIN userdesk_operators AS o ON o.id = s.subject_id "+
 				"LEFT JOIN ?TableName AS ?TableAlias ON ?TableAlias.id = ?", arg(1)).
-			Where("s.token_hash = ?", arg(2)).Where("s.kind = ?", arg(3)).
-			Where("s.expires_at > ?", arg(4)).String()
+			Apply(liveOperatorSession(arg, 2)).String()
 	})
-	err := scanOne(ctx, db, query, row, id, hashToken(token), OperatorSession, s.clock())
+	err := scanOne(ctx, db, query, row, append([]any{id}, s.operatorSessionArgs(token)...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, ErrSessionInvalid
 	}
@@ -68,11 +67,8 @@ func (s *Service) GetUserDetailBySession(ctx context.Context, db bun.IDB, token 
 		return nil, nil, fmt.Errorf("usermgmt: user detail by session: %w", err)
 	}
 	op := &row.Op
-	if err := op.decodeSessionRoles(row.OpRolesJSON); err != nil {
+	if err := op.fromSession(row.OpRolesJSON); err != nil {
 		return nil, nil, err
-	}
-	if !op.Active {
-		return nil, nil, ErrLoginRefused
 	}
 	if !s.Can(op, PermReadUsers) {
 		return nil, nil, &PermissionError{Permission: PermReadUsers}
