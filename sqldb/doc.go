@@ -16,7 +16,15 @@
 //     (17.2 to 9.1 ms median) and made the detail view 1.6 times faster
 //     (BENCHMARKS.md). The map costs address space, not memory; an I/O
 //     error on a mapped page is a SIGBUS instead of an error, the price
-//     SQLite documents for it;
+//     SQLite documents for it. A committed write by any connection makes
+//     every other connection drop its page cache and unmap its whole map
+//     when it next reads (SQLite's WAL reader, finding the database
+//     changed): the unmap took 20–32 ms per reader at a million users on
+//     the 2-core machine of BENCHMARKS.md, and the process's other page
+//     faults wait for it, so each write put a 20–40 ms stall into the
+//     reads of that moment. Background loops therefore write only when
+//     they must (the verification delivery lease is renewed once a third
+//     of it has passed, not every 2 s);
 //   - write transactions that begin IMMEDIATE: a DEFERRED transaction that
 //     reads and then writes fails with SQLITE_BUSY under concurrent writers
 //     whatever the busy timeout, because SQLite cannot upgrade its read lock

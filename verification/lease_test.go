@@ -2,6 +2,7 @@ package verification_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"sync"
 	"testing"
@@ -197,4 +198,54 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestRunExclusiveDeliveryRenewsByThirds: the holder renews its lease
+// once a third of it has passed, not at every interval (each renewal is
+// a committed write), and the lease it keeps never comes near expiring.
+func TestRunExclusiveDeliveryRenewsByThirds(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		e := newEnv(t, db)
+		expires := func() time.Time {
+			t.Helper()
+			var at time.Time
+			err := db.NewRaw("SELECT expires_at FROM userdesk_job_leases WHERE name = ? AND holder = ?", verification.DeliveryLease, "replica-a").Scan(e.ctx, &at)
+			if errors.Is(err, sql.ErrNoRows) {
+				return time.Time{}
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			return at.UTC()
+		}
+		ctx, stop := context.WithCancel(e.ctx)
+		done := make(chan error, 1)
+		go func() { done <- e.v.RunExclusiveDelivery(ctx, db, 5*time.Millisecond, "replica-a") }()
+		t0 := e.clock.Now()
+		waitFor(t, func() bool { return !expires().IsZero() })
+		if got, want := expires(), t0.Add(verification.MinLeaseTTL); !got.Equal(want) {
+			t.Fatalf("lease taken until %v, want %v", got, want)
+		}
+
+		// Under a third of the lease: many intervals, no renewal.
+		e.clock.Advance(verification.MinLeaseTTL/3 - time.Second)
+		time.Sleep(100 * time.Millisecond) // about 20 intervals
+		if got, want := expires(), t0.Add(verification.MinLeaseTTL); !got.Equal(want) {
+			t.Fatalf("renewed before a third of the lease passed: until %v, want %v", got, want)
+		}
+		// A third has passed: the next interval renews it.
+		e.clock.Advance(time.Second)
+		want := e.clock.Now().Add(verification.MinLeaseTTL)
+		waitFor(t, func() bool { return expires().Equal(want) })
+
+		stop()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("RunExclusiveDelivery returned %v", err)
+		}
+		if !expires().IsZero() {
+			t.Fatal("the lease was not released on the way out")
+		}
+	})
 }
