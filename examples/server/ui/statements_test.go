@@ -34,7 +34,7 @@ var pageStatements = map[string]int64{
 	"users list, keyword":   5,
 	"users list, filtered":  4,
 	"users export":          3,
-	"user page":             20,
+	"user page":             19,
 	"user public profile":   2,
 	"user fee quote":        2,
 	"user reservations tab": 17,

@@ -127,7 +127,7 @@ func (s *server) showDetail(w http.ResponseWriter, r *http.Request, id uuid.UUID
 		edit(d)
 	}
 	d.Tabs = s.tabBar(r, p, id, "information")
-	d.Quote = s.quote(ctx, d.Fees)
+	d.Quote = s.quote(ctx, d.Fees, settings)
 	p.Data = d
 	s.render(w, r, "user", status, p)
 }
@@ -148,8 +148,9 @@ func (s *server) cardFail(w http.ResponseWriter, r *http.Request, id uuid.UUID, 
 }
 
 // quote prices the sample price under the fee card's values through
-// package fees; a bad value is reported in words in the quote itself.
-func (s *server) quote(ctx context.Context, f feesForm) quoteView {
+// package fees, against settings (nil: read them); a bad value is
+// reported in words in the quote itself.
+func (s *server) quote(ctx context.Context, f feesForm, settings *usermgmt.Settings) quoteView {
 	values := url.Values{"asker_percent": {f.AskerPercent}, "asker_fixed": {f.AskerFixed},
 		"offeror_percent": {f.OfferorPercent}, "offeror_fixed": {f.OfferorFixed}}
 	if f.UseStandard {
@@ -159,9 +160,10 @@ func (s *server) quote(ctx context.Context, f feesForm) quoteView {
 	if err != nil {
 		return quoteView{Error: quoteProblem(err)}
 	}
-	settings, err := usermgmt.GetSettings(ctx, s.db)
-	if err != nil {
-		return quoteView{Error: "The platform settings could not be read."}
+	if settings == nil {
+		if settings, err = usermgmt.GetSettings(ctx, s.db); err != nil {
+			return quoteView{Error: "The platform settings could not be read."}
+		}
 	}
 	sched, mode, err := fees.Resolve(settings.StandardFees(), o)
 	if err != nil {
@@ -200,7 +202,7 @@ func trimPkg(s string) string {
 func (s *server) feesQuote(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
 	q := s.quote(r.Context(), feesForm{UseStandard: v.Get("use_standard") != "", AskerPercent: v.Get("asker_percent"),
-		AskerFixed: v.Get("asker_fixed"), OfferorPercent: v.Get("offeror_percent"), OfferorFixed: v.Get("offeror_fixed"), Price: v.Get("price")})
+		AskerFixed: v.Get("asker_fixed"), OfferorPercent: v.Get("offeror_percent"), OfferorFixed: v.Get("offeror_fixed"), Price: v.Get("price")}, nil)
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(q)
 }
