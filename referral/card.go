@@ -2,6 +2,7 @@ package referral
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -238,4 +239,28 @@ func entries(ctx context.Context, db bun.IDB, userID uuid.UUID, limit int, befor
 		out.Entries = []Entry{}
 	}
 	return out, nil
+}
+
+// RefereeCount returns how many people a user referred (the Card's
+// RefereeCount) for an operator holding PermRead, in one statement, for
+// a tab bar or a list that shows the number without the card. Returns a
+// *usermgmt.PermissionError, or ErrNotFound for an unknown or erased
+// user.
+func (s *Service) RefereeCount(ctx context.Context, db bun.IDB, actor, userID uuid.UUID) (int64, error) {
+	if _, err := s.users.Authorize(ctx, db, actor, PermRead); err != nil {
+		return 0, err
+	}
+	var row struct {
+		DeletedAt *time.Time `bun:"deleted_at"`
+		Referees  int64      `bun:"referees"`
+	}
+	err := db.NewRaw(`SELECT u.deleted_at, (SELECT count(*) FROM userdesk_referral_accounts AS a WHERE a.referrer_id = u.id) AS referees
+FROM userdesk_users AS u WHERE u.id = ?`, userID).Scan(ctx, &row)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && row.DeletedAt != nil) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("referral: referee count: %w", err)
+	}
+	return row.Referees, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/userdesk/userdesk/internal/dbtest"
@@ -65,10 +66,30 @@ func TestCard(t *testing.T) {
 		if err != nil || empty.Code != "" || empty.Balance != 0 || empty.Version != 0 || empty.Referrer != nil {
 			t.Fatalf("empty card %+v, %v", empty, err)
 		}
+		// RefereeCount is the card's count, in one statement.
+		for _, who := range []uuid.UUID{top.UserID, u.UserID, kids[0].UserID} {
+			c, err := e.ref.Card(ctx, db, e.support, who, referral.CardOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := e.ref.RefereeCount(ctx, db, e.support, who)
+			if err != nil || n != c.RefereeCount {
+				t.Fatalf("RefereeCount %d, %v; the card's %d", n, err, c.RefereeCount)
+			}
+		}
+		if n, err := e.ref.RefereeCount(ctx, db, e.finance, kidWithoutAccount(t, e)); err != nil || n != 0 {
+			t.Fatalf("RefereeCount without an account: %d, %v", n, err)
+		}
+		if _, err := e.ref.RefereeCount(ctx, db, e.support, uuid.New()); !errors.Is(err, referral.ErrNotFound) {
+			t.Fatalf("RefereeCount of an unknown user: %v", err)
+		}
 		// Reading needs the permission.
 		auditor := newOperatorID(t, e, "auditor")
 		if _, err := e.ref.Card(ctx, db, auditor, u.UserID, referral.CardOptions{}); !errors.Is(err, usermgmt.ErrForbidden) {
 			t.Fatalf("card without permission: %v", err)
+		}
+		if _, err := e.ref.RefereeCount(ctx, db, auditor, u.UserID); !errors.Is(err, usermgmt.ErrForbidden) {
+			t.Fatalf("RefereeCount without permission: %v", err)
 		}
 	})
 }

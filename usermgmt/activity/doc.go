@@ -20,7 +20,12 @@
 // Every operator read is one call that a handler decodes into and encodes
 // from: UserReservations, UserTimeline, UserDevices; the user's own reads
 // are OwnReservations, OwnEvents, OwnDevices, and ExportOwnActivity is the
-// user's data export of all three.
+// user's data export of all three. UserCounts gives the three cards'
+// lengths in one statement, for a tab bar (the reference back office's
+// user page read the three cards to count them: 17 to 21 statements a
+// page, 6 to 8 since), each count stopping one past what its card shows;
+// a user whose events overflow the card is counted by reading the card,
+// whose operator actions cover only its events' period.
 //
 // # Reservations
 //

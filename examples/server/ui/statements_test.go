@@ -24,23 +24,22 @@ import (
 // (examples/server/api TestRouteStatementCounts).
 //
 // The keyword list runs one statement more on SQLite (5) than on
-// PostgreSQL (4): its count reads the search table apart. The user page
-// and its tabs run 17 to 21 because the tab bar counts every tab by
-// reading the tab's content through the library (reservations, the
-// referral card, the event timeline, devices): a count statement per
-// tab in the library would bring the user page to about 8.
+// PostgreSQL (4): its count reads the search table apart. The tab bar of
+// the user page and its tabs counts in two statements
+// (activity.UserCounts, referral.RefereeCount); it read every tab's
+// content before, 17 to 21 statements a page.
 var pageStatements = map[string]int64{
 	"users list":            4,
 	"users list, keyword":   5,
 	"users list, filtered":  4,
 	"users export":          3,
-	"user page":             19,
+	"user page":             8,
 	"user public profile":   2,
 	"user fee quote":        2,
-	"user reservations tab": 17,
-	"user referral tab":     21,
-	"user events tab":       18,
-	"user devices tab":      17,
+	"user reservations tab": 6,
+	"user referral tab":     10,
+	"user events tab":       7,
+	"user devices tab":      6,
 	"operators":             5,
 	"settings":              2,
 }

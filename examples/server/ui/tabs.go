@@ -35,7 +35,32 @@ type userTab struct {
 	id, label, path string
 	perm            usermgmt.Permission
 	// count returns the tab's count as shown; nil counts nothing.
-	count func(s *server, ctx context.Context, actor, user uuid.UUID) (string, error)
+	count func(s *server, ctx context.Context, c *tabCounts) (string, error)
+}
+
+// tabCounts reads the counts of one tab bar: the activity tabs share one
+// statement (activity.UserCounts), read at the first tab that asks.
+type tabCounts struct {
+	actor, user uuid.UUID
+	act         *activity.Counts
+	actErr      error
+	actRead     bool
+}
+
+func (c *tabCounts) activity(s *server, ctx context.Context) (*activity.Counts, error) {
+	if !c.actRead {
+		c.act, c.actErr = s.activity.UserCounts(ctx, s.db, c.actor, c.user)
+		c.actRead = true
+	}
+	return c.act, c.actErr
+}
+
+// shown is a count as a tab shows it: "+" when the card has more.
+func shown(n int, more bool) string {
+	if more {
+		return strconv.Itoa(n) + "+"
+	}
+	return strconv.Itoa(n)
 }
 
 // userTabs are the user page's tabs, in order.
@@ -43,53 +68,47 @@ func (s *server) userTabs() []userTab {
 	tabs := []userTab{{id: "information", label: "Information", path: ""}}
 	if s.activity != nil {
 		tabs = append(tabs, userTab{id: "reservations", label: "Reservations", path: "/reservations", perm: activity.PermReadActivity,
-			count: func(s *server, ctx context.Context, actor, user uuid.UUID) (string, error) {
-				c, err := s.activity.UserReservations(ctx, s.db, actor, user, activity.ReservationFilter{})
+			count: func(s *server, ctx context.Context, c *tabCounts) (string, error) {
+				ac, err := c.activity(s, ctx)
 				if err != nil {
 					return "", err
 				}
-				n := strconv.Itoa(len(c.Upcoming) + len(c.Past))
-				if c.Truncated {
-					n += "+"
-				}
-				return n, nil
+				return shown(ac.Reservations, ac.ReservationsTruncated), nil
 			}})
 	}
 	if s.referral != nil {
 		tabs = append(tabs, userTab{id: "referral", label: "Referral", path: "/referral", perm: referral.PermRead,
-			count: func(s *server, ctx context.Context, actor, user uuid.UUID) (string, error) {
-				c, err := s.referral.Card(ctx, s.db, actor, user, referral.CardOptions{Entries: 1, Referees: 1})
+			count: func(s *server, ctx context.Context, c *tabCounts) (string, error) {
+				n, err := s.referral.RefereeCount(ctx, s.db, c.actor, c.user)
 				if err != nil {
 					return "", err
 				}
-				return strconv.FormatInt(c.RefereeCount, 10), nil
+				return strconv.FormatInt(n, 10), nil
 			}})
 	}
 	if s.sevenrooms != nil && s.links != nil {
 		tabs = append(tabs, userTab{id: "thirdparty", label: "Third parties", path: "/thirdparty", perm: thirdparty.PermReadLinks,
-			count: (*server).thirdPartyCount})
+			count: func(s *server, ctx context.Context, c *tabCounts) (string, error) {
+				return s.thirdPartyCount(ctx, c.actor, c.user)
+			}})
 	}
 	if s.activity != nil {
 		tabs = append(tabs,
 			userTab{id: "events", label: "Events", path: "/events", perm: activity.PermReadActivity,
-				count: func(s *server, ctx context.Context, actor, user uuid.UUID) (string, error) {
-					tl, err := s.activity.UserTimeline(ctx, s.db, actor, user, activity.EventFilter{})
+				count: func(s *server, ctx context.Context, c *tabCounts) (string, error) {
+					ac, err := c.activity(s, ctx)
 					if err != nil {
 						return "", err
 					}
-					n := strconv.Itoa(len(tl.Entries))
-					if tl.Truncated {
-						n += "+"
-					}
-					return n, nil
+					return shown(ac.Events, ac.EventsTruncated), nil
 				}},
 			userTab{id: "devices", label: "Devices", path: "/devices", perm: activity.PermReadActivity,
-				count: func(s *server, ctx context.Context, actor, user uuid.UUID) (string, error) {
-					ds, err := s.activity.UserDevices(ctx, s.db, actor, user)
+				count: func(s *server, ctx context.Context, c *tabCounts) (string, error) {
+					ac, err := c.activity(s, ctx)
 					if err != nil {
 						return "", err
 					}
-					return strconv.Itoa(len(ds)), nil
+					return strconv.Itoa(ac.Devices), nil
 				}})
 	}
 	return tabs
@@ -101,13 +120,14 @@ func (s *server) userTabs() []userTab {
 func (s *server) tabBar(r *http.Request, p *page, user uuid.UUID, current string) []tabLink {
 	oc := fromContext(r.Context())
 	var out []tabLink
+	counts := &tabCounts{actor: oc.op.ID, user: user}
 	for _, t := range s.userTabs() {
 		if t.perm != "" && !p.Perms[string(t.perm)] {
 			continue
 		}
 		l := tabLink{ID: t.id, Label: t.label, Href: s.base + "/users/" + user.String() + t.path, Current: t.id == current}
 		if t.count != nil {
-			n, err := t.count(s, r.Context(), oc.op.ID, user)
+			n, err := t.count(s, r.Context(), counts)
 			if err != nil {
 				s.log.WarnContext(r.Context(), "ui: tab count", "tab", t.id, "err", err)
 			}

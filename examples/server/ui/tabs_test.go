@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/userdesk/userdesk/internal/dbtest"
 	"github.com/userdesk/userdesk/referral"
+	"github.com/userdesk/userdesk/usermgmt/activity"
 )
 
 // TestReferrerChange: the Referral tab's change-referrer form on both
@@ -129,6 +131,56 @@ func TestEventsFilters(t *testing.T) {
 				wantContains(t, body, tc.want...)
 				wantLacks(t, body, tc.lack...)
 			})
+		}
+	})
+}
+
+// TestTabCounts: the tab bar's counts are the lengths of the tabs'
+// cards (the library's defaults), on the user page and on a tab, for a
+// user with reservations (one on the web, which the card leaves out),
+// events, devices and a referee, and for a user with none.
+func TestTabCounts(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		t.Parallel()
+		f := newFixture(t, db)
+		c := f.client(t)
+		f.login(t, c, f.admin)
+		ctx := t.Context()
+		for _, who := range []int{0, 2} {
+			id := f.people[who].ID
+			rc, err := f.activity.UserReservations(ctx, db, f.admin.ID, id, activity.ReservationFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tl, err := f.activity.UserTimeline(ctx, db, f.admin.ID, id, activity.EventFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			devs, err := f.activity.UserDevices(ctx, db, f.admin.ID, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			card, err := f.referral.Card(ctx, db, f.admin.ID, id, referral.CardOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if who == 0 && (len(rc.Upcoming)+len(rc.Past) == 0 || len(tl.Entries) == 0 || len(devs) == 0 || card.RefereeCount == 0) {
+				t.Fatalf("the fixture's people[0] should have every kind of activity: %d %d %d %d", len(rc.Upcoming)+len(rc.Past), len(tl.Entries), len(devs), card.RefereeCount)
+			}
+			base := "/admin/users/" + id.String()
+			// The label and count follow the link's attributes (the open
+			// tab's has aria-current too).
+			want := []string{
+				fmt.Sprintf(`>Reservations <span class="count">%d</span>`, len(rc.Upcoming)+len(rc.Past)),
+				fmt.Sprintf(`>Referral <span class="count">%d</span>`, card.RefereeCount),
+				fmt.Sprintf(`>Events <span class="count">%d</span>`, len(tl.Entries)),
+				fmt.Sprintf(`>Devices <span class="count">%d</span>`, len(devs)),
+			}
+			for _, page := range []string{base, base + "/devices"} {
+				_, body := do(t, c, "GET", f.srv.URL+page, nil)
+				wantContains(t, body, want...)
+			}
 		}
 	})
 }
