@@ -55,6 +55,17 @@ func (c *tabCounts) activity(s *server, ctx context.Context) (*activity.Counts, 
 	return c.act, c.actErr
 }
 
+// activityCount counts a tab from the tab bar's shared activity counts.
+func activityCount(pick func(*activity.Counts) string) func(*server, context.Context, *tabCounts) (string, error) {
+	return func(s *server, ctx context.Context, c *tabCounts) (string, error) {
+		ac, err := c.activity(s, ctx)
+		if err != nil {
+			return "", err
+		}
+		return pick(ac), nil
+	}
+}
+
 // shown is a count as a tab shows it: "+" when the card has more.
 func shown(n int, more bool) string {
 	if more {
@@ -68,13 +79,7 @@ func (s *server) userTabs() []userTab {
 	tabs := []userTab{{id: "information", label: "Information", path: ""}}
 	if s.activity != nil {
 		tabs = append(tabs, userTab{id: "reservations", label: "Reservations", path: "/reservations", perm: activity.PermReadActivity,
-			count: func(s *server, ctx context.Context, c *tabCounts) (string, error) {
-				ac, err := c.activity(s, ctx)
-				if err != nil {
-					return "", err
-				}
-				return shown(ac.Reservations, ac.ReservationsTruncated), nil
-			}})
+			count: activityCount(func(ac *activity.Counts) string { return shown(ac.Reservations, ac.ReservationsTruncated) })})
 	}
 	if s.referral != nil {
 		tabs = append(tabs, userTab{id: "referral", label: "Referral", path: "/referral", perm: referral.PermRead,
@@ -95,21 +100,9 @@ func (s *server) userTabs() []userTab {
 	if s.activity != nil {
 		tabs = append(tabs,
 			userTab{id: "events", label: "Events", path: "/events", perm: activity.PermReadActivity,
-				count: func(s *server, ctx context.Context, c *tabCounts) (string, error) {
-					ac, err := c.activity(s, ctx)
-					if err != nil {
-						return "", err
-					}
-					return shown(ac.Events, ac.EventsTruncated), nil
-				}},
+				count: activityCount(func(ac *activity.Counts) string { return shown(ac.Events, ac.EventsTruncated) })},
 			userTab{id: "devices", label: "Devices", path: "/devices", perm: activity.PermReadActivity,
-				count: func(s *server, ctx context.Context, c *tabCounts) (string, error) {
-					ac, err := c.activity(s, ctx)
-					if err != nil {
-						return "", err
-					}
-					return strconv.Itoa(ac.Devices), nil
-				}})
+				count: activityCount(func(ac *activity.Counts) string { return strconv.Itoa(ac.Devices) })})
 	}
 	return tabs
 }
