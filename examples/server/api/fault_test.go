@@ -273,6 +273,11 @@ func (w *faultWorld) work(ctx context.Context, users *usermgmt.Service, ids []uu
 			code := 200
 			if err != nil {
 				if ctx.Err() != nil {
+					// The load ended during the call: its increment
+					// may have committed all the same.
+					w.tally.mu.Lock()
+					w.tally.maybe[uid+" counters"]++
+					w.tally.mu.Unlock()
 					return
 				}
 				if !isDatabaseUnavailable(err) {
