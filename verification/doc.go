@@ -81,7 +81,9 @@
 // A host that wants one sender at a time (one SMTP client, one SMS
 // account's rate) runs [Service.RunExclusiveDelivery] on every replica
 // instead: only the holder of a lease row (table userdesk_job_leases,
-// [Service.TryLease]) delivers; it renews the lease at every interval and
+// [Service.TryLease]) delivers; it renews the lease once a third of it has
+// passed (not at every interval: each renewal is a committed write, which
+// on SQLite costs every reader its page cache and memory map) and
 // releases it when it stops, and a holder that died loses it when it
 // expires (three intervals, at least 30 seconds), so another replica takes
 // over. A lease row rather than a PostgreSQL advisory lock: it works on

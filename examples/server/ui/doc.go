@@ -145,9 +145,10 @@
 //   - Counts: Reservations counts the tab's rows (a "+" when the library
 //     truncated at 100), Referral the people referred, Events the rows of
 //     the timeline (events and operators' actions, "+" when truncated),
-//     Devices the devices. Every page of the user computes them (one
-//     library call per tab); a count the library refuses is left out and
-//     logged. A tab whose read permission the operator lacks is hidden.
+//     Devices the devices. Every page of the user computes them in two
+//     statements (activity.UserCounts for the three activity tabs,
+//     referral.RefereeCount), not by reading the tabs' cards; a count the
+//     library refuses is left out and logged. A tab whose read permission the operator lacks is hidden.
 //   - Reservations: the library's default card (App or Bot, the last 100
 //     by booking date, deleted ones hidden), upcoming soonest first and
 //     past latest first, visit times in the venue's time zone.
